@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+// relayguard: an SMTP proxy that refuses relay at RCPT time.
+// No package dependencies: the toolchain and system C libraries only (SPEC section 1).
+import PackageDescription
+
+let package = Package(
+    name: "relayguard",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "relayguard", targets: ["relayguard"]),
+    ],
+    targets: [
+        // System libraries.
+        .systemLibrary(name: "CResolv", path: "Sources/CResolv"),
+
+        // Pure modules: no sockets, no clock, no Glibc.
+        .target(name: "SMTPProtocol"),
+        .target(name: "DecisionLog"),
+        .target(name: "RelayPolicy", dependencies: ["SMTPProtocol", "DecisionLog"]),
+
+        // I/O around the pure core.
+        .target(name: "DNSBL", dependencies: ["CResolv"]),
+        .target(name: "ProxyServer", dependencies: ["SMTPProtocol", "RelayPolicy", "DecisionLog", "DNSBL"]),
+
+        .executableTarget(name: "relayguard", dependencies: ["ProxyServer", "SMTPProtocol", "RelayPolicy", "DecisionLog", "DNSBL"]),
+
+        .testTarget(name: "SMTPProtocolTests", dependencies: ["SMTPProtocol"]),
+        .testTarget(name: "DecisionLogTests", dependencies: ["DecisionLog"]),
+        .testTarget(name: "RelayPolicyTests", dependencies: ["RelayPolicy", "SMTPProtocol", "DecisionLog"]),
+        .testTarget(name: "DNSBLTests", dependencies: ["DNSBL"]),
+        .testTarget(name: "ProxyServerTests", dependencies: ["ProxyServer"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
