@@ -1,0 +1,52 @@
+/// Client addresses blocked after reaching `invalid_recipient_limit`, each for
+/// `harvest_block_time` (SPEC section 5). While blocked, a new connection is greeted
+/// `421 4.7.0` and closed.
+///
+/// Time is injected: every method takes `now`, so tests drive it with any instant and
+/// never sleep. The table is bounded: at `capacity` it first drops expired entries, then
+/// the entry that expires soonest. Why that victim: it is the block with the least time
+/// left to serve, so evicting it loosens the defence least.
+public struct HarvestBlockTable<Instant: InstantProtocol>: Sendable where Instant.Duration == Swift.Duration, Instant: Sendable {
+    public let blockTime: Swift.Duration
+    public let capacity: Int
+    private var expiries: [IPAddress: Instant] = [:]
+
+    public init(blockTime: Swift.Duration, capacity: Int = 100_000) {
+        precondition(capacity > 0)
+        self.blockTime = blockTime
+        self.capacity = capacity
+    }
+
+    /// Number of entries held (expired ones included until pruned).
+    public var count: Int { expiries.count }
+
+    /// Blocks `client` until `now + blockTime` (extending a block already in place).
+    public mutating func block(_ client: IPAddress, now: Instant) {
+        guard blockTime > .zero else { return }
+        if expiries[client] == nil && expiries.count >= capacity {
+            prune(now: now)
+            if expiries.count >= capacity, let victim = expiries.min(by: { $0.value < $1.value })?.key {
+                expiries.removeValue(forKey: victim)
+            }
+        }
+        expiries[client] = now.advanced(by: blockTime)
+    }
+
+    /// Whether `client` is blocked at `now`. Expired entries stay until `prune` or `block`
+    /// drops them; they no longer block.
+    public func isBlocked(_ client: IPAddress, now: Instant) -> Bool {
+        guard let expiry = expiries[client] else { return false }
+        return now < expiry
+    }
+
+    /// Time left on a block, or nil.
+    public func remaining(_ client: IPAddress, now: Instant) -> Swift.Duration? {
+        guard let expiry = expiries[client], now < expiry else { return nil }
+        return now.duration(to: expiry)
+    }
+
+    /// Drops every expired entry. Call it now and then (the proxy does, on a timer).
+    public mutating func prune(now: Instant) {
+        expiries = expiries.filter { now < $0.value }
+    }
+}

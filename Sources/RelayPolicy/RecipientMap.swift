@@ -1,0 +1,68 @@
+/// relayguard's own list of the recipients that exist behind the backend
+/// (`recipient_check = map`, SPEC section 5).
+///
+/// One entry per line: `user@domain` accepts that address, `@domain` accepts every address
+/// of the domain. Blank lines and lines starting with `#` are ignored; leading and trailing
+/// white space is ignored. Entries compare case-insensitively, domains without a trailing dot.
+///
+/// Why case-insensitive local parts: RFC 5321 lets a server treat local parts as case-sensitive,
+/// but no mail administrator keeps `Alice` and `alice` as different mailboxes, and Postfix's
+/// lookup tables fold case too. A map that said "unknown" to `Alice@` would bounce real mail.
+public struct RecipientMap: Sendable, Equatable {
+    private var addresses: Set<String> = []
+    private var domains: Set<String> = []
+
+    /// An empty map: every local recipient is unknown.
+    public init() {}
+
+    /// Parses the map file's text. `file` names the file in errors (`FILE:LINE: what`).
+    public init(parsing text: String, file: String) throws(ConfigurationError) {
+        var lineNumber = 0
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            let line = rawLine.trimmingWhitespace()
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.contains(where: { $0 == " " || $0 == "\t" }) {
+                throw ConfigurationError(file: file, line: lineNumber, message: "recipient map entry must be one address, got \"\(line)\"")
+            }
+            guard let at = line.lastIndex(of: "@") else {
+                throw ConfigurationError(file: file, line: lineNumber, message: "recipient map entry \"\(line)\" needs a domain: use user@domain or @domain")
+            }
+            let local = line[..<at]
+            let domain = DomainMatcher.normalise(String(line[line.index(after: at)...]))
+            if domain.isEmpty {
+                throw ConfigurationError(file: file, line: lineNumber, message: "recipient map entry \"\(line)\" has an empty domain")
+            }
+            if local.isEmpty {
+                domains.insert(domain)
+            } else {
+                addresses.insert(local.lowercased() + "@" + domain)
+            }
+        }
+    }
+
+    /// Builds a map from entries (for tests and the embedded demo configuration).
+    public init(entries: [String]) throws(ConfigurationError) {
+        try self.init(parsing: entries.joined(separator: "\n"), file: "(entries)")
+    }
+
+    /// Number of entries (addresses and whole domains).
+    public var count: Int { addresses.count + domains.count }
+
+    /// Whether the recipient exists. `domain` is the domain text as sent (a host name);
+    /// address literals are looked up by their bracketed text.
+    public func contains(localPart: String, domain: String) -> Bool {
+        let normalisedDomain = DomainMatcher.normalise(domain)
+        if domains.contains(normalisedDomain) { return true }
+        return addresses.contains(localPart.lowercased() + "@" + normalisedDomain)
+    }
+}
+
+fileprivate extension Substring {
+    func trimmingWhitespace() -> Substring {
+        var result = self
+        while let first = result.first, first == " " || first == "\t" || first == "\r" { result.removeFirst() }
+        while let last = result.last, last == " " || last == "\t" || last == "\r" { result.removeLast() }
+        return result
+    }
+}
