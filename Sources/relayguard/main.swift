@@ -11,7 +11,7 @@ let subcommands: [Subcommand] = [
     Subcommand(
         name: "run", synopsis: "run [--config PATH]",
         summary: "the daemon (default PATH \(ConfigurationFile.defaultPath))",
-        run: Subcommand.notImplemented("run")),
+        run: RunCommand.run),
     Subcommand(
         name: "check-config", synopsis: "check-config [--config PATH]",
         summary: "validate the configuration; print every effective setting as `key = value`; exit 1 on error",
@@ -27,7 +27,7 @@ let subcommands: [Subcommand] = [
     Subcommand(
         name: "demo", synopsis: "demo",
         summary: "embedded default: proxy + built-in sink backend on loopback",
-        run: Subcommand.notImplemented("demo")),
+        run: DemoCommand.run),
 ]
 
 exit(Subcommand.dispatch(Array(CommandLine.arguments.dropFirst()), among: subcommands))

@@ -1,0 +1,182 @@
+// SMTPProxy: the listeners and everything shared between sessions.
+//
+// Contract: `start()` binds every `listen` address; each accepted client is checked against
+// the harvest block table and the connection limits, then handed to a new `SessionDriver`
+// with a snapshot of the current policy. `reload(_:recipientMap:)` swaps the policy for new
+// sessions only (SPEC: sessions in progress keep the policy they started with).
+// `beginDrain()` stops accepting; `shutdownSessions()` answers 421 to those left.
+// Everything runs on the loop thread.
+import DecisionLog
+import RelayPolicy
+import SMTPProtocol
+
+public final class SMTPProxy {
+    public let loop: EventLoop
+    private(set) var configuration: Configuration
+    private var settings: SessionSettings
+    private let logWriter: DecisionLogWriter
+    private var listeners: [Listener] = []
+    private var sessions: [ObjectIdentifier: SessionDriver] = [:]
+    private var connectionsPerClient: [IPAddress: Int] = [:]
+    private var harvestBlocks: HarvestBlockTable<MonotonicClock.Instant>
+    private var nextSessionNumber: UInt32
+    /// Called when the last session ended after `beginDrain()`.
+    public var onDrained: (() -> Void)?
+    private var draining = false
+    private var logFlushScheduled = false
+
+    public init(configuration: Configuration, recipientMap: RecipientMap, loop: EventLoop, log: DecisionLogWriter) {
+        self.loop = loop
+        self.configuration = configuration
+        self.settings = SessionSettings(configuration: configuration, recipientMap: recipientMap)
+        self.logWriter = log
+        self.harvestBlocks = HarvestBlockTable(blockTime: configuration.harvestBlockTime)
+        // Session ids start at a random point so that ids from two runs rarely collide in a log.
+        self.nextSessionNumber = UInt32.random(in: 0...UInt32.max)
+    }
+
+    /// The addresses actually bound (with the kernel's port when port 0 was asked for).
+    public var boundAddresses: [SocketAddress] { listeners.map(\.address) }
+
+    public var sessionCount: Int { sessions.count }
+
+    /// Binds every `listen` address.
+    public func start() throws(SocketError) {
+        for spec in configuration.listen {
+            guard let address = SocketAddress(host: spec.address.description, port: spec.port) else {
+                throw SocketError.invalidAddress(spec.description)
+            }
+            let listener = try Listener(address: address, loop: loop) { [unowned self] connection in
+                accept(connection)
+            }
+            listeners.append(listener)
+        }
+        // Expired harvest blocks are dropped now and then, so the table stays small.
+        schedulePrune()
+    }
+
+    /// New policy for new sessions. Returns nothing: the caller validated it.
+    public func reload(_ configuration: Configuration, recipientMap: RecipientMap) {
+        self.configuration = configuration
+        settings = SessionSettings(configuration: configuration, recipientMap: recipientMap)
+        log(DecisionRecord(timestamp: Timestamp(millisecondsSinceEpoch: 0), event: .reload, decision: .accept, reason: .accepted))
+    }
+
+    /// A reload that failed: the old policy stays; the log says why.
+    public func reloadFailed(_ why: String) {
+        log(DecisionRecord(timestamp: Timestamp(millisecondsSinceEpoch: 0), event: .reload, decision: .reject,
+                           reason: .reloadFailed, detail: LogText(why)))
+    }
+
+    /// A record from outside any session (start-up notes, errors).
+    public func note(_ event: Event, reason: Reason? = nil, detail: String) {
+        log(DecisionRecord(timestamp: Timestamp(millisecondsSinceEpoch: 0), event: event, reason: reason, detail: LogText(detail)))
+    }
+
+    /// Stops accepting; `onDrained` runs when the last session has ended.
+    public func beginDrain() {
+        draining = true
+        for listener in listeners { listener.close() }
+        listeners.removeAll()
+        if sessions.isEmpty { onDrained?() }
+    }
+
+    /// Answers 421 to every session left.
+    public func shutdownSessions() {
+        for session in Array(sessions.values) { session.shutdown() }
+    }
+
+    /// Stamps and writes a decision record; the batch goes to the writer thread at the end
+    /// of this loop turn.
+    func log(_ record: DecisionRecord) {
+        var stamped = record
+        stamped.timestamp = WallClock.now()
+        logWriter.write(stamped)
+        if !logFlushScheduled {
+            logFlushScheduled = true
+            loop.runSoon { [unowned self] in
+                logFlushScheduled = false
+                logWriter.flush()
+            }
+        }
+    }
+
+    public func flushLog() { logWriter.flush() }
+
+    func blockHarvester(_ client: IPAddress) {
+        harvestBlocks.block(client, now: loop.now())
+    }
+
+    func sessionEnded(_ session: SessionDriver) {
+        sessions.removeValue(forKey: ObjectIdentifier(session))
+        let client = session.clientAddress
+        if let count = connectionsPerClient[client] {
+            if count <= 1 { connectionsPerClient.removeValue(forKey: client) } else { connectionsPerClient[client] = count - 1 }
+        }
+        if draining && sessions.isEmpty { onDrained?() }
+    }
+
+    private func accept(_ connection: BufferedConnection) {
+        let peerAddress = connection.peerAddress
+        let client = IPAddress(peerAddress)
+        let server = connection.localAddress ?? peerAddress
+        let sessionID = makeSessionID()
+        let hostname = settings.hostname
+
+        if harvestBlocks.isBlocked(client, now: loop.now()) {
+            refuseAtConnect(connection, sessionID: sessionID, client: client,
+                            reply: Reply(421, "4.7.0", "\(hostname) Too many invalid recipients; try again later"), reason: .harvestBlocked)
+            return
+        }
+        if sessions.count >= configuration.maxConnections
+            || connectionsPerClient[client, default: 0] >= configuration.maxConnectionsPerClient {
+            refuseAtConnect(connection, sessionID: sessionID, client: client,
+                            reply: Reply(421, "4.7.0", "\(hostname) Too many connections; try again later"), reason: .tooManyConnections)
+            return
+        }
+
+        let standing = ClientStanding(isTrusted: configuration.trustedNetworks.contains { $0.contains(client) })
+        let machine = SessionMachine(
+            sessionID: sessionID,
+            peer: SessionPeer(client: client, clientPort: peerAddress.port, server: IPAddress(server), serverPort: server.port),
+            settings: settings, standing: standing)
+        let session = SessionDriver(proxy: self, client: connection, clientAddress: client, machine: machine)
+        sessions[ObjectIdentifier(session)] = session
+        connectionsPerClient[client, default: 0] += 1
+        let backend = SocketAddress(host: configuration.backend.address.description, port: configuration.backend.port)!
+        session.start(backendAddress: backend, connectTimeout: settings.commandTimeout)
+    }
+
+    private func refuseAtConnect(_ connection: BufferedConnection, sessionID: String, client: IPAddress, reply: Reply, reason: Reason) {
+        log(DecisionRecord(timestamp: Timestamp(millisecondsSinceEpoch: 0), session: sessionID, event: .connect,
+                           client: client.description, decision: .drop, code: reply.code, enhanced: reply.enhanced, reason: reason))
+        connection.write(reply.wireBytes)
+        connection.closeAfterFlush()
+    }
+
+    private func makeSessionID() -> String {
+        nextSessionNumber &+= 1
+        let hex = String(nextSessionNumber, radix: 16)
+        return String(repeating: "0", count: 8 - hex.count) + hex
+    }
+
+    private func schedulePrune() {
+        _ = loop.schedule(after: .seconds(60)) { [weak self] in
+            guard let self else { return }
+            harvestBlocks.prune(now: loop.now())
+            schedulePrune()
+        }
+    }
+}
+
+extension IPAddress {
+    /// The client or server address of a socket (IPv4-mapped IPv6 already shown as IPv4).
+    init(_ address: SocketAddress) {
+        let bytes = address.addressBytes
+        if bytes.count == 4 {
+            self.init(ipv4: (bytes[0], bytes[1], bytes[2], bytes[3]))
+        } else {
+            self.init(ipv6Bytes: bytes)
+        }
+    }
+}

@@ -1,0 +1,158 @@
+// SessionDriver: performs one session's actions on the event loop.
+//
+// Contract: owns the client connection, the backend link and the session's three timers;
+// feeds every byte and expiry to the `SessionMachine` and performs the actions it returns,
+// in order. Nothing here decides anything about SMTP. Lives and dies on the loop thread.
+//
+// Backpressure: the client is not read while the backend's write queue is long or while the
+// machine holds unexamined bytes (a client pipelining far ahead); reading resumes when they
+// drain. So one fast client can never make relayguard buffer without bound.
+import DecisionLog
+import RelayPolicy
+
+final class SessionDriver {
+    private unowned let proxy: SMTPProxy
+    private let client: BufferedConnection
+    private var backend: BufferedConnection?
+    private var connector: OutboundConnector?
+    private var machine: SessionMachine
+    private var tarpitTimer: TimerHandle?
+    private var idleTimer: TimerHandle?
+    private var backendTimer: TimerHandle?
+    let clientAddress: IPAddress
+    private let startedAt: MonotonicClock.Instant
+    private var ended = false
+
+    static let maxBackendBacklog = 1 << 20
+    static let maxHeldClientBytes = 64 * 1024
+
+    init(proxy: SMTPProxy, client: BufferedConnection, clientAddress: IPAddress, machine: SessionMachine) {
+        self.proxy = proxy
+        self.client = client
+        self.clientAddress = clientAddress
+        self.machine = machine
+        self.startedAt = client.loop.now()
+    }
+
+    func start(backendAddress: SocketAddress, connectTimeout: Duration) {
+        client.onRead = { [unowned self] bytes in
+            perform(machine.receivedFromClient(Array(bytes)))
+        }
+        client.onEndOfInput = { [unowned self] in perform(machine.clientClosed()) }
+        client.onError = { [unowned self] _ in perform(machine.clientClosed()) }
+        connector = OutboundConnector.connect(to: backendAddress, timeout: connectTimeout, loop: client.loop) { [unowned self] result in
+            connector = nil
+            switch result {
+            case .success(let link):
+                backend = link
+                link.onRead = { [unowned self] bytes in perform(machine.receivedFromBackend(Array(bytes))) }
+                link.onEndOfInput = { [unowned self] in backendLost("backend closed the connection") }
+                link.onError = { [unowned self] error in backendLost("backend link failed: \(error)") }
+                link.onWriteQueueDrained = { [unowned self] in adjustClientReading() }
+                perform(machine.backendConnected())
+            case .failure(let error):
+                perform(machine.backendFailed("cannot connect to backend \(backendAddress): \(error)"))
+            }
+        }
+    }
+
+    /// SIGTERM after the drain period.
+    func shutdown() {
+        perform(machine.shutdown())
+    }
+
+    private func backendLost(_ why: String) {
+        backend?.close()
+        backend = nil
+        perform(machine.backendFailed(why))
+    }
+
+    private func perform(_ actions: [SessionAction]) {
+        for action in actions {
+            switch action {
+            case .sendToClient(let bytes):
+                client.write(bytes)
+            case .sendToBackend(let bytes):
+                backend?.write(bytes)
+            case .setTimer(let timer, let delay):
+                cancel(timer)
+                let handle = client.loop.schedule(after: delay) { [unowned self] in
+                    clearHandle(timer)
+                    perform(machine.timerFired(timer))
+                }
+                setHandle(timer, handle)
+            case .cancelTimer(let timer):
+                cancel(timer)
+            case .log(var record):
+                if record.event == .disconnect {
+                    record.durationMs = Int(startedAt.duration(to: client.loop.now()).milliseconds)
+                }
+                proxy.log(record)
+            case .blockClient:
+                proxy.blockHarvester(clientAddress)
+            case .closeBackend:
+                connector?.cancel()
+                connector = nil
+                backend?.close()
+                backend = nil
+            case .closeClient:
+                end()
+            }
+        }
+        if !ended { adjustClientReading() }
+    }
+
+    private func adjustClientReading() {
+        guard !ended else { return }
+        let backendBacklog = backend?.pendingWriteBytes ?? 0
+        let shouldPause = backendBacklog > Self.maxBackendBacklog || machine.heldClientBytes > Self.maxHeldClientBytes
+        if shouldPause && !client.isReadingPaused {
+            client.pauseReading()
+        } else if !shouldPause && client.isReadingPaused {
+            client.resumeReading()
+        }
+    }
+
+    private func end() {
+        guard !ended else { return }
+        ended = true
+        for timer in SessionTimer.allCases { cancel(timer) }
+        connector?.cancel()
+        connector = nil
+        backend?.close()
+        backend = nil
+        client.closeAfterFlush()
+        proxy.sessionEnded(self)
+    }
+
+    private func cancel(_ timer: SessionTimer) {
+        if let handle = handle(timer) {
+            _ = client.loop.cancel(handle)
+            clearHandle(timer)
+        }
+    }
+
+    private func handle(_ timer: SessionTimer) -> TimerHandle? {
+        switch timer {
+        case .tarpit: tarpitTimer
+        case .clientIdle: idleTimer
+        case .backendReply: backendTimer
+        }
+    }
+
+    private func setHandle(_ timer: SessionTimer, _ handle: TimerHandle) {
+        switch timer {
+        case .tarpit: tarpitTimer = handle
+        case .clientIdle: idleTimer = handle
+        case .backendReply: backendTimer = handle
+        }
+    }
+
+    private func clearHandle(_ timer: SessionTimer) {
+        switch timer {
+        case .tarpit: tarpitTimer = nil
+        case .clientIdle: idleTimer = nil
+        case .backendReply: backendTimer = nil
+        }
+    }
+}

@@ -1,0 +1,252 @@
+import DecisionLog
+import RelayPolicy
+import SMTPProtocol
+
+/// One client session, as a pure state machine: bytes and timer expiries in, actions out
+/// (SPEC sections 4 to 6). It owns no socket and reads no clock; `SessionDriver` performs
+/// its actions on the event loop.
+///
+/// Lockstep: relayguard keeps its own view of the SMTP state in step with the backend's.
+/// A command reaches the backend only once parsed and approved, as its original bytes.
+/// Replies go back in command order, whoever wrote them: `pending` is that order. Input is
+/// held after a command that must be answered before anything else is read (RFC 2920's
+/// last-in-group commands), so nothing after EHLO, DATA or QUIT is forwarded blind.
+public struct SessionMachine {
+    public let sessionID: String
+    public let peer: SessionPeer
+    let settings: SessionSettings
+    var standing: ClientStanding
+
+    enum Phase: Equatable {
+        /// Connected to the backend; waiting for its 220 (after the identity header).
+        case awaitingBackendGreeting
+        /// `xclient`: the banner came, XCLIENT was sent, waiting for the fresh 220.
+        case awaitingXclientGreeting
+        /// Reading commands.
+        case commands
+        /// Reading a message after the backend's 354.
+        case message
+        /// The session is over; nothing more is read or written.
+        case closed
+    }
+
+    var phase: Phase = .awaitingBackendGreeting
+    var framer = LineFramer()
+    var backendReplies = ReplyParser()
+    var scanner = DataScanner()
+    var limits: SessionLimits
+    /// Replies owed to the client, in command order.
+    var pending: [PendingReply] = []
+    /// After a last-in-group command: read nothing more until every owed reply is written.
+    var holdingInput = false
+    /// The tarpit timer for the head of `pending` has been started / has fired.
+    var tarpitRunning = false
+    var tarpitReleased = false
+    /// A MAIL was accepted by the backend and no RSET, HELO or message end closed it.
+    var inTransaction = false
+    var recipientsInTransaction = 0
+    /// RCPTs of this transaction forwarded to the backend: `max_recipients` counts these.
+    var forwardedRecipients = 0
+    var heloName: String?
+    var sender: String?
+    /// The message being received was refused (bare newline): consume it, forward nothing.
+    var messageAborted = false
+    /// The client's first bytes, until they are known to be SMTP.
+    var preamble: [UInt8] = []
+    var preambleChecked = false
+    var backendLinkOpen = true
+
+    public init(sessionID: String, peer: SessionPeer, settings: SessionSettings, standing: ClientStanding) {
+        self.sessionID = sessionID
+        self.peer = peer
+        self.settings = settings
+        self.standing = standing
+        self.limits = SessionLimits(invalidRecipientLimit: settings.invalidRecipientLimit, errorLimit: settings.errorLimit)
+    }
+
+    /// Whether the session has ended.
+    public var isClosed: Bool { phase == .closed }
+
+    /// Bytes read from the client and not yet examined: the driver stops reading when this
+    /// grows while input is held.
+    public var heldClientBytes: Int { framer.bufferedByteCount }
+
+    // MARK: Events
+
+    /// The backend link is connected: send the identity header and wait for its greeting.
+    public mutating func backendConnected() -> [SessionAction] {
+        var actions: [SessionAction] = [.setTimer(.backendReply, settings.commandTimeout)]
+        if let header = ClientIdentityHeader.preamble(settings.identity, client: peer.client, clientPort: peer.clientPort,
+                                                      server: peer.server, serverPort: peer.serverPort) {
+            actions.append(.sendToBackend(header))
+        }
+        return actions
+    }
+
+    /// The backend link could not be opened, or closed on its own.
+    public mutating func backendFailed(_ why: String) -> [SessionAction] {
+        backendLinkOpen = false
+        var actions: [SessionAction] = []
+        switch phase {
+        case .closed:
+            return []
+        case .awaitingBackendGreeting, .awaitingXclientGreeting:
+            actions.append(.log(record(.connect, .tempfail, code: 421, enhanced: "4.3.0", reason: .backendUnavailable, detail: why)))
+            actions.append(.sendToClient(Reply(421, "4.3.0", "\(settings.hostname) Service not available, closing transmission channel").wireBytes))
+        case .commands, .message:
+            actions.append(.log(record(.error, .tempfail, code: 451, enhanced: "4.3.0", reason: .backendUnavailable, detail: why)))
+            actions.append(.sendToClient(Reply(451, "4.3.0", "\(settings.hostname) Error: connection to the mail server lost, try again later").wireBytes))
+        }
+        actions += close(reason: .backendUnavailable, closeBackendLink: false)
+        return actions
+    }
+
+    /// Bytes from the backend: replies to forwarded commands, in order.
+    public mutating func receivedFromBackend(_ bytes: [UInt8]) -> [SessionAction] {
+        guard phase != .closed else { return [] }
+        backendReplies.append(bytes)
+        var actions: [SessionAction] = []
+        while phase != .closed {
+            let parsed: ParsedReply?
+            do {
+                parsed = try backendReplies.nextReply()
+            } catch {
+                return actions + backendFailed("backend sent a malformed reply: \(error)")
+            }
+            guard let parsed else { break }
+            actions += handleBackendReply(parsed.reply)
+        }
+        return actions
+    }
+
+    /// Bytes from the client.
+    public mutating func receivedFromClient(_ bytes: [UInt8]) -> [SessionAction] {
+        guard phase != .closed else { return [] }
+        var actions: [SessionAction] = []
+        if phase == .message {
+            actions.append(.setTimer(.clientIdle, settings.dataTimeout))
+            actions += scanMessage(bytes[...])
+        } else if !preambleChecked {
+            // The first bytes decide whether this is SMTP at all: a PROXY v2 signature starts
+            // with CRLFs and a TLS ClientHello with binary, neither of which frames as a line.
+            preamble += bytes
+            switch ClientPreamble.classify(preamble) {
+            case .needMoreBytes:
+                return []
+            case .proxyV1, .proxyV2:
+                return refuseNonSMTP(.clientProxyHeader)
+            case .tlsHandshake:
+                return refuseNonSMTP(.nonSMTPCommand)
+            case .smtp:
+                preambleChecked = true
+                framer.append(preamble)
+                preamble = []
+            }
+        } else {
+            framer.append(bytes)
+        }
+        if phase == .commands { actions.append(.setTimer(.clientIdle, settings.commandTimeout)) }
+        actions += pump()
+        return actions
+    }
+
+    /// `421 4.7.0 Not SMTP; closing`, written at once (nothing owed before it matters).
+    mutating func refuseNonSMTP(_ reason: Reason) -> [SessionAction] {
+        let reply = Reply(421, "4.7.0", "Not SMTP; closing")
+        var actions: [SessionAction] = [.log(record(.command, reply: reply, reason: reason)), .sendToClient(reply.wireBytes)]
+        actions += close(reason: reason, closeBackendLink: true)
+        return actions
+    }
+
+    /// The client closed its side.
+    public mutating func clientClosed() -> [SessionAction] {
+        guard phase != .closed else { return [] }
+        return close(reason: .clientClosed, closeBackendLink: true)
+    }
+
+    /// A timer the session asked for expired.
+    public mutating func timerFired(_ timer: SessionTimer) -> [SessionAction] {
+        guard phase != .closed else { return [] }
+        switch timer {
+        case .tarpit:
+            tarpitReleased = true
+            return flushReplies()
+        case .clientIdle:
+            var actions: [SessionAction] = [
+                .sendToClient(Reply(421, "4.4.2", "\(settings.hostname) Error: timeout exceeded").wireBytes),
+            ]
+            actions += close(reason: .timeout, closeBackendLink: true)
+            return actions
+        case .backendReply:
+            return backendFailed("backend did not answer within \(settings.commandTimeout)")
+        }
+    }
+
+    /// The server is shutting down (SIGTERM after the drain period): 421 and close.
+    public mutating func shutdown() -> [SessionAction] {
+        guard phase != .closed else { return [] }
+        var actions: [SessionAction] = [
+            .sendToClient(Reply(421, "4.3.2", "\(settings.hostname) Service shutting down, closing transmission channel").wireBytes),
+        ]
+        actions += close(reason: .shutdown, closeBackendLink: true)
+        return actions
+    }
+
+    // MARK: Closing
+
+    /// Ends the session: log the disconnect (with what ended it; none for a QUIT),
+    /// close the backend link and the client.
+    mutating func close(reason: Reason?, closeBackendLink: Bool) -> [SessionAction] {
+        guard phase != .closed else { return [] }
+        phase = .closed
+        pending.removeAll()
+        var actions: [SessionAction] = SessionTimer.allCases.map { .cancelTimer($0) }
+        actions.append(.log(record(.disconnect, nil, reason: reason)))
+        if closeBackendLink && backendLinkOpen { actions.append(.closeBackend) }
+        backendLinkOpen = false
+        actions.append(.closeClient)
+        return actions
+    }
+
+    // MARK: Records
+
+    /// Builds one decision record; every record of the session is built here.
+    func record(_ event: Event, _ decision: Decision?, code: Int? = nil, enhanced: String? = nil, reason: Reason? = nil,
+                detail: String? = nil) -> DecisionRecord {
+        var entry = DecisionRecord(timestamp: Timestamp(millisecondsSinceEpoch: 0), event: event)
+        entry.session = sessionID
+        entry.client = peer.client.description
+        entry.decision = decision
+        entry.code = code
+        entry.enhanced = enhanced
+        entry.reason = reason
+        if let detail { entry.detail = LogText(detail) }
+        return entry
+    }
+
+    func record(_ event: Event, reply: Reply, reason: Reason) -> DecisionRecord {
+        record(event, Self.decision(for: reply), code: reply.code, enhanced: reply.enhanced, reason: reason)
+    }
+
+    static func decision(for reply: Reply) -> Decision {
+        if reply.code == 421 { return .drop }
+        if reply.isPermanentFailure { return .reject }
+        if reply.isTransientFailure { return .tempfail }
+        return .accept
+    }
+}
+
+/// Where the client and relayguard's listener are: the identity header carries both.
+public struct SessionPeer: Sendable, Equatable {
+    public var client: IPAddress
+    public var clientPort: UInt16
+    public var server: IPAddress
+    public var serverPort: UInt16
+
+    public init(client: IPAddress, clientPort: UInt16, server: IPAddress, serverPort: UInt16) {
+        self.client = client
+        self.clientPort = clientPort
+        self.server = server
+        self.serverPort = serverPort
+    }
+}

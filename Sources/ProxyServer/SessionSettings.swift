@@ -1,0 +1,30 @@
+import RelayPolicy
+
+/// The policy one session runs with: a snapshot taken when the client connects, so a reload
+/// (SIGHUP) never changes the rules under a session in progress (SPEC section 3, Signals).
+public struct SessionSettings: Sendable {
+    public var rules: RelayRules
+    public var tarpit: TarpitSchedule
+    public var invalidRecipientLimit: Int
+    public var errorLimit: Int
+    public var maxRecipients: Int
+    public var identity: BackendClientIdentity
+    public var hostname: String
+    public var commandTimeout: Duration
+    public var dataTimeout: Duration
+    /// Most commands relayguard holds unanswered from one client before it stops reading
+    /// more: bounds the memory a pipelining client can make it spend.
+    public var maxPipelinedCommands: Int = 100
+
+    public init(configuration: Configuration, recipientMap: RecipientMap) {
+        rules = RelayRules(configuration: configuration, recipientMap: recipientMap)
+        tarpit = TarpitSchedule(configuration: configuration)
+        invalidRecipientLimit = configuration.invalidRecipientLimit
+        errorLimit = configuration.errorLimit
+        maxRecipients = configuration.maxRecipients
+        identity = configuration.backendClientIdentity
+        hostname = configuration.hostname
+        commandTimeout = configuration.commandTimeout
+        dataTimeout = configuration.dataTimeout
+    }
+}

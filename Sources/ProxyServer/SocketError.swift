@@ -1,0 +1,35 @@
+// SocketError: every way the I/O layer can fail, as one closed enum.
+//
+// Contract: `.system` carries the failing call's name and errno (compare `errno` with Glibc's
+// constants, e.g. ECONNREFUSED); `.timedOut` is a deadline the loop enforced (connect);
+// `.invalidAddress` is text that is not a numeric `host:port`. The description is one line
+// fit for a log record ("connect: Connection refused").
+import Glibc
+
+public enum SocketError: Error, Equatable, Sendable, CustomStringConvertible {
+    case system(call: String, errno: Int32)
+    case timedOut(call: String)
+    case invalidAddress(String)
+
+    /// The errno of a `.system` failure (ETIMEDOUT for `.timedOut`), or nil.
+    public var errno: Int32? {
+        switch self {
+        case .system(_, let code): code
+        case .timedOut: ETIMEDOUT
+        case .invalidAddress: nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .system(let call, let code): "\(call): \(String(cString: strerror(code)))"
+        case .timedOut(let call): "\(call): timed out"
+        case .invalidAddress(let text): "invalid address: \(text)"
+        }
+    }
+
+    /// Captures the thread's current errno for `call`.
+    static func lastError(_ call: String) -> SocketError {
+        .system(call: call, errno: Glibc.errno)
+    }
+}

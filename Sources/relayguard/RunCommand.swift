@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ProxyServer
+import RelayPolicy
+
+/// `relayguard run [--config PATH]`: the daemon (SPEC sections 2 and 3).
+///
+/// Start-up order: read and validate everything, block signals, bind the listeners, drop
+/// root, then serve. SIGHUP reloads the configuration and recipient map (a broken one keeps
+/// the old policy and logs why) and reopens the log; SIGUSR1 reopens the log; SIGTERM and
+/// SIGINT stop accepting, let sessions finish for up to 30 s, then answer 421 and exit 0.
+enum RunCommand {
+    static let drainPeriod: Duration = .seconds(30)
+
+    static func run(_ arguments: [String]) -> Int32 {
+        let path: String
+        do {
+            path = try ConfigurationFile.path(fromArguments: arguments, command: "run")
+        } catch {
+            StandardError.line("relayguard: \(error.message)")
+            return ExitStatus.usage
+        }
+        let policy: LoadedPolicy
+        switch LoadedPolicy.load(path: path) {
+        case .success(let loaded): policy = loaded
+        case .failure(let error):
+            StandardError.line("relayguard: \(error)")
+            return ExitStatus.problem
+        }
+        SignalSource.prepareProcess()
+        do {
+            return try serve(policy, configPath: path, loop: EventLoop())
+        } catch {
+            StandardError.line("relayguard: \(error)")
+            return ExitStatus.problem
+        }
+    }
+
+    /// Serves `policy` on `loop` until SIGTERM; `configPath` is re-read on SIGHUP (nil: no
+    /// reloads). The caller has called `SignalSource.prepareProcess()` first.
+    static func serve(_ policy: LoadedPolicy, configPath: String?, loop: EventLoop) -> Int32 {
+        do {
+            let log = try DecisionLogWriter(policy.configuration.log)
+            let proxy = SMTPProxy(configuration: policy.configuration, recipientMap: policy.recipientMap, loop: loop, log: log)
+            try proxy.start()
+            if let user = policy.configuration.user {
+                try Privileges.drop(to: user)
+            }
+            var stopping = false
+            let signals = try SignalSource(loop: loop) { signal in
+                switch signal {
+                case .hangup:
+                    log.reopen()
+                    guard let configPath else { return }
+                    switch LoadedPolicy.load(path: configPath) {
+                    case .success(let reloaded): proxy.reload(reloaded.configuration, recipientMap: reloaded.recipientMap)
+                    case .failure(let error): proxy.reloadFailed("\(error)")
+                    }
+                case .userDefined1:
+                    log.reopen()
+                case .terminate, .interrupt:
+                    guard !stopping else { return }
+                    stopping = true
+                    proxy.onDrained = { loop.stop() }
+                    proxy.beginDrain()
+                    loop.schedule(after: drainPeriod) {
+                        proxy.shutdownSessions()
+                        loop.runSoon { loop.stop() }
+                    }
+                }
+            }
+            loop.run()
+            signals.close()
+            proxy.flushLog()
+            log.drain()
+            return ExitStatus.success
+        } catch {
+            StandardError.line("relayguard: \(error)")
+            return ExitStatus.problem
+        }
+    }
+}
+
+/// A configuration with its recipient map loaded: what a start or a reload needs.
+struct LoadedPolicy {
+    var configuration: Configuration
+    var recipientMap: RecipientMap
+
+    static func load(path: String) -> Result<LoadedPolicy, ConfigurationFileError> {
+        switch ConfigurationFile.load(path: path) {
+        case .failure(let error): return .failure(error)
+        case .success(let configuration):
+            var map = RecipientMap()
+            if let mapPath = configuration.recipientMap {
+                switch ConfigurationFile.read(path: mapPath) {
+                case .failure(let error): return .failure(error)
+                case .success(let text):
+                    do { map = try RecipientMap(parsing: text, file: mapPath) } catch { return .failure(.invalid(error)) }
+                }
+            }
+            if configuration.bareNewline == .normalize {
+                return .failure(.invalid(ConfigurationError(file: path, line: 0,
+                    message: "bare_newline = normalize is not supported by this build; use reject")))
+            }
+            return .success(LoadedPolicy(configuration: configuration, recipientMap: map))
+        }
+    }
+}
+
+/// Dropping root after binding (`user`).
+enum Privileges {
+    struct Failure: Error, CustomStringConvertible { var description: String }
+
+    static func drop(to user: String) throws {
+        guard geteuid() == 0 else { return }
+        guard let entry = getpwnam(user) else { throw Failure(description: "user \(user): no such user") }
+        let uid = entry.pointee.pw_uid, gid = entry.pointee.pw_gid
+        guard setgroups(0, nil) == 0, setgid(gid) == 0, setuid(uid) == 0 else {
+            throw Failure(description: "cannot drop privileges to \(user): \(String(cString: strerror(errno)))")
+        }
+    }
+}
