@@ -15,10 +15,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
 
     fuzzReply(bytes)
-
-    // FUZZ TARGETS: add one call per protocol component here, each in its own function below,
-    // e.g. fuzzLineFramer(bytes), fuzzCommandParser(bytes), fuzzPathParser(bytes), once those
-    // types exist in Sources/SMTPProtocol.
+    fuzzLineFramer(bytes)
+    fuzzCommandParser(bytes)
+    fuzzPathParser(bytes)
+    fuzzDataScanner(bytes)
 
     return 0
 }
@@ -67,4 +67,88 @@ func fuzzReply(_ bytes: [UInt8]) {
             precondition(Array(line[4...]).starts(with: Array(enhanced.utf8)), "enhanced code missing on line \(number)")
         }
     }
+}
+
+/// LineFramer: whatever the bytes and however they are split, every line it returns ends in
+/// CRLF, contains no other CR or LF, and is within its limit; the same input fed whole and in
+/// pieces gives the same events; the buffer stays bounded.
+func fuzzLineFramer(_ bytes: [UInt8]) {
+    func frame(_ pieces: [ArraySlice<UInt8>]) -> [FramerEvent] {
+        var framer = LineFramer()
+        var events: [FramerEvent] = []
+        for piece in pieces {
+            framer.append(piece)
+            while let event = framer.nextEvent() { events.append(event) }
+            precondition(framer.bufferedByteCount <= bytes.count, "framer holds more than it was given")
+        }
+        return events
+    }
+    let whole = frame([bytes[...]])
+    // Split at a point chosen by the input itself, and into 7-byte pieces.
+    let cut = bytes.isEmpty ? 0 : Int(bytes[0]) % (bytes.count + 1)
+    precondition(frame([bytes[..<cut], bytes[cut...]]) == whole, "framing depends on where the input was split")
+    precondition(frame(stride(from: 0, to: bytes.count, by: 7).map { bytes[$0..<min($0 + 7, bytes.count)] }) == whole,
+                 "framing depends on read sizes")
+    for event in whole {
+        switch event {
+        case .line(let line):
+            precondition(line.count >= 2 && line[line.count - 2] == 13 && line[line.count - 1] == 10, "line without CRLF")
+            precondition(line.count <= LineFramer.mailRecipientLineLimit, "line over every limit")
+            let body = line.dropLast(2)
+            precondition(!body.contains(13) && !body.contains(10) && !body.contains(0), "defect inside a clean line")
+        case .lineTooLong, .malformedLine:
+            break
+        }
+    }
+}
+
+/// CommandParser: never crashes; an accepted RCPT or MAIL carries a path within the RFC limits.
+func fuzzCommandParser(_ bytes: [UInt8]) {
+    for line in bytes.split(separator: 10, omittingEmptySubsequences: false) {
+        var input = Array(line)
+        input.append(contentsOf: [13, 10])
+        switch CommandParser.parse(input) {
+        case .success(.rcpt(let recipient)):
+            precondition(recipient.forwardPath.raw.utf8.count <= 256, "accepted an overlong path")
+        case .success, .failure:
+            break
+        }
+    }
+}
+
+/// PathParser: never crashes; a parsed mailbox respects the length limits and the raw text
+/// is what was between the brackets.
+func fuzzPathParser(_ bytes: [UInt8]) {
+    let text = String(decoding: bytes, as: UTF8.self)
+    for candidate in [text, "<" + text + ">"] {
+        if case .success(let mailbox) = PathParser.parseForwardPath(Substring(candidate)) {
+            precondition(mailbox.localPart.utf8.count <= 64 + 2 || mailbox.localPartIsQuoted, "local part over 64 octets")
+            precondition(candidate.utf8.count <= 256, "path over 256 octets accepted")
+        }
+        _ = PathParser.parseReversePath(Substring(candidate))
+    }
+}
+
+/// DataScanner: the end of data is found at the same place however the input is split, and
+/// only right after CRLF "." CRLF (or ".\r\n" at the very start).
+func fuzzDataScanner(_ bytes: [UInt8]) {
+    var whole = DataScanner()
+    let result = whole.scan(bytes)
+    if result.isEndOfData {
+        let end = result.consumed
+        precondition(end >= 3, "end of data too early")
+        let tail = Array(bytes[(end - 3)..<end])
+        precondition(tail == [0x2E, 13, 10], "end of data not after .CRLF")
+        precondition(end == 3 || (end >= 5 && bytes[end - 5] == 13 && bytes[end - 4] == 10), "end of data not at a line start")
+    }
+    var pieces = DataScanner()
+    var consumed = 0
+    var found = false
+    for start in stride(from: 0, to: bytes.count, by: 5) where !found {
+        let piece = pieces.scan(bytes[start..<min(start + 5, bytes.count)])
+        consumed += piece.consumed
+        found = piece.isEndOfData
+    }
+    precondition(found == result.isEndOfData && (!found || consumed == result.consumed), "end of data depends on read sizes")
+    precondition(pieces.defects == whole.defects || found, "defects depend on read sizes")
 }
