@@ -12,6 +12,7 @@ let package = Package(
     targets: [
         // System libraries.
         .systemLibrary(name: "CResolv", path: "Sources/CResolv"),
+        .systemLibrary(name: "CLinuxEvent", path: "Sources/CLinuxEvent"),
 
         // Pure modules: no sockets, no clock, no Glibc.
         .target(name: "SMTPProtocol"),
@@ -20,7 +21,7 @@ let package = Package(
 
         // I/O around the pure core.
         .target(name: "DNSBL", dependencies: ["CResolv"]),
-        .target(name: "ProxyServer", dependencies: ["SMTPProtocol", "RelayPolicy", "DecisionLog", "DNSBL"]),
+        .target(name: "ProxyServer", dependencies: ["SMTPProtocol", "RelayPolicy", "DecisionLog", "DNSBL", "CLinuxEvent"]),
 
         .executableTarget(name: "relayguard", dependencies: ["ProxyServer", "SMTPProtocol", "RelayPolicy", "DecisionLog", "DNSBL"]),
 

@@ -5,10 +5,10 @@
 // they need. Nothing else in the module touches these names directly.
 //
 // Why: Swift's Glibc module map leaves out <sys/epoll.h>, <sys/eventfd.h>, <sys/signalfd.h> and
-// the _GNU_SOURCE `accept4`. The clean fix is a system-library target with a three-line header;
-// that needs a Package.swift change. Until then the symbols are looked up once in the already
-// loaded libc with `dlsym` and called through `@convention(c)` pointers, which is the C ABI and
-// therefore exact. The constants are the kernel's stable ABI values.
+// the _GNU_SOURCE `accept4`; the CLinuxEvent module map (Sources/CLinuxEvent) exposes them
+// through thin C wrappers. They are kept as `@convention(c)` values so a test can swap in a
+// failing `accept4`. The constants are the kernel's stable ABI values.
+import CLinuxEvent
 import Glibc
 
 enum LinuxSystemCalls {
@@ -19,12 +19,12 @@ enum LinuxSystemCalls {
     typealias SignalFD = @convention(c) (Int32, UnsafePointer<sigset_t>?, Int32) -> Int32
     typealias Accept4 = @convention(c) (Int32, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<socklen_t>?, Int32) -> Int32
 
-    static let epollCreate1: EpollCreate1 = symbol("epoll_create1")
-    static let epollCtl: EpollCtl = symbol("epoll_ctl")
-    static let epollWait: EpollWait = symbol("epoll_wait")
-    static let eventFD: EventFD = symbol("eventfd")
-    static let signalFD: SignalFD = symbol("signalfd")
-    static let accept4: Accept4 = symbol("accept4")
+    static let epollCreate1: EpollCreate1 = rg_epoll_create1
+    static let epollCtl: EpollCtl = rg_epoll_ctl
+    static let epollWait: EpollWait = rg_epoll_wait
+    static let eventFD: EventFD = rg_eventfd
+    static let signalFD: SignalFD = rg_signalfd
+    static let accept4: Accept4 = rg_accept4
 
     // <sys/epoll.h>
     static let EPOLLIN: UInt32 = 0x001
@@ -50,11 +50,4 @@ enum LinuxSystemCalls {
 
     /// `struct signalfd_siginfo` is 128 bytes; `ssi_signo` (UInt32) comes first.
     static let signalInfoSize = 128
-
-    private static func symbol<Function>(_ name: String) -> Function {
-        guard let address = dlsym(nil, name) else {
-            fatalError("libc has no \(name); relayguard needs Linux with glibc")
-        }
-        return unsafeBitCast(address, to: Function.self)
-    }
 }
