@@ -13,6 +13,7 @@ let package = Package(
         // System libraries.
         .systemLibrary(name: "CResolv", path: "Sources/CResolv"),
         .systemLibrary(name: "CLinuxEvent", path: "Sources/CLinuxEvent"),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
 
         // Pure modules: no sockets, no clock, no Glibc.
         .target(name: "SMTPProtocol"),
@@ -21,7 +22,7 @@ let package = Package(
 
         // I/O around the pure core.
         .target(name: "DNSBL", dependencies: ["CResolv"]),
-        .target(name: "ProxyServer", dependencies: ["SMTPProtocol", "RelayPolicy", "DecisionLog", "DNSBL", "CLinuxEvent"]),
+        .target(name: "ProxyServer", dependencies: ["SMTPProtocol", "RelayPolicy", "DecisionLog", "DNSBL", "CLinuxEvent", "COpenSSL"]),
 
         .executableTarget(name: "relayguard", dependencies: ["ProxyServer", "SMTPProtocol", "RelayPolicy", "DecisionLog", "DNSBL"]),
 
@@ -29,7 +30,7 @@ let package = Package(
         .testTarget(name: "DecisionLogTests", dependencies: ["DecisionLog"]),
         .testTarget(name: "RelayPolicyTests", dependencies: ["RelayPolicy", "SMTPProtocol", "DecisionLog"]),
         .testTarget(name: "DNSBLTests", dependencies: ["DNSBL"]),
-        .testTarget(name: "ProxyServerTests", dependencies: ["ProxyServer"]),
+        .testTarget(name: "ProxyServerTests", dependencies: ["ProxyServer", "COpenSSL", "RelayPolicy", "SMTPProtocol", "DecisionLog"]),
     ],
     swiftLanguageModes: [.v6]
 )
