@@ -38,4 +38,10 @@ struct PendingReply {
     var blocksClient = false
 
     var isAwaitingBackend: Bool { source == .awaitingBackend }
+
+    /// A MAIL whose reply has not come: a transaction may be opening.
+    var isAwaitingMail: Bool {
+        guard isAwaitingBackend, case .mail = answering else { return false }
+        return true
+    }
 }

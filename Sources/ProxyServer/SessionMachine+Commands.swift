@@ -37,7 +37,11 @@ extension SessionMachine {
         case .ehlo(let name):
             return forward(line, answering: .helo(extended: true, name: name), lastInGroup: true)
         case .mail(let mail):
-            forwardedRecipients = 0
+            // A new transaction only when none is open or opening: a MAIL the backend refuses
+            // as nested must not reset the `max_recipients` count of the open one.
+            if !inTransaction && !pending.contains(where: \.isAwaitingMail) { forwardedRecipients = 0 }
+            // Known now, for the records of RCPTs refused before the backend's reply to MAIL.
+            sender = Self.senderText(mail.reversePath)
             return forward(line, answering: .mail(sender: Self.senderText(mail.reversePath)), lastInGroup: false)
         case .rcpt(let recipient):
             return decideRecipient(.success(recipient.forwardPath), line: line)
@@ -93,6 +97,7 @@ extension SessionMachine {
         if forwardedRecipients >= settings.maxRecipients {
             let reply = RelayReplies.tooManyRecipients
             var entry = record(.rcpt, reply: reply, reason: .tooManyRecipients)
+            entry.from = sender.map { LogText($0) }
             entry.rcpt = LogText(address)
             pending.append(PendingReply(source: .local(reply), answering: .local))
             return [.log(entry)]
@@ -118,6 +123,7 @@ extension SessionMachine {
                 let reason: Reason = countsRecipients ? .tooManyInvalidRecipients : .tooManyErrors
                 owed = PendingReply(source: .local(reply), answering: .local, endsSession: reason, blocksClient: countsRecipients)
                 entry = record(.rcpt, reply: reply, reason: reason)
+                entry.from = sender.map { LogText($0) }
                 entry.rcpt = LogText(address)
             }
         }
@@ -141,9 +147,12 @@ extension SessionMachine {
             pending.append(PendingReply(source: .local(reply), answering: .local))
             return [.log(entry)]
         case .limitReached:
+            // One record, with the reply the client gets: the 421, not the error it replaces.
             let limitReply = RelayReplies.tooManyErrors
             pending.append(PendingReply(source: .local(limitReply), answering: .local, endsSession: .tooManyErrors))
-            return [.log(entry), .log(record(.command, reply: limitReply, reason: .tooManyErrors))]
+            var limitEntry = record(.command, reply: limitReply, reason: .tooManyErrors)
+            limitEntry.detail = entry.detail
+            return [.log(limitEntry)]
         }
     }
 

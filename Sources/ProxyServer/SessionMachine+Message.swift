@@ -10,6 +10,7 @@ extension SessionMachine {
         phase = .message
         scanner = DataScanner()
         messageAborted = false
+        messageHeldCR = false
         var actions: [SessionAction] = [.setTimer(.clientIdle, settings.dataTimeout)]
         let held = framer.takeBufferedBytes()
         if !held.isEmpty { actions += scanMessage(held[...]) }
@@ -31,11 +32,19 @@ extension SessionMachine {
         if !messageAborted {
             if scanner.defects != defectsBefore {
                 messageAborted = true
+                messageHeldCR = false
                 backendLinkOpen = false
                 actions.append(.closeBackend)
                 actions.append(.cancelTimer(.backendReply))
-            } else if !messagePart.isEmpty {
-                actions.append(.sendToBackend(Array(messagePart)))
+            } else {
+                // A CR at the end of a chunk may turn out bare with the next byte: it is held
+                // back until then, so the backend gets nothing from a defect on, however the
+                // client cuts its writes (`\r\n.\r` + `MAIL FROM`).
+                var clean: [UInt8] = messageHeldCR ? [13] : []
+                clean += messagePart
+                messageHeldCR = !result.isEndOfData && clean.last == 13
+                if messageHeldCR { clean.removeLast() }
+                if !clean.isEmpty { actions.append(.sendToBackend(clean)) }
             }
         }
         guard result.isEndOfData else { return actions }

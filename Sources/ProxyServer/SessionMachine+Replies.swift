@@ -12,6 +12,9 @@ extension SessionMachine {
         while phase != .closed {
             actions += flushReplies()
             guard phase == .commands else { break }
+            // A reply that will end the session is owed: nothing after it is read (BDAT chunk
+            // bytes, commands pipelined past a limit).
+            if pending.contains(where: { $0.endsSession != nil }) { break }
             if holdingInput {
                 guard pending.isEmpty else { break }
                 holdingInput = false
@@ -75,7 +78,7 @@ extension SessionMachine {
                 actions.append(.sendToClient(Reply(421, "4.3.0", "\(settings.hostname) Service not available, closing transmission channel").wireBytes))
                 return actions + close(reason: .backend, closeBackendLink: true)
             }
-            return actions + backendFailed("backend sent a reply nobody asked for: \(reply.code)")
+            return actions + failBackend("backend sent a reply nobody asked for: \(reply.code)")
         }
         var owed = pending[index]
         var actions = resolve(&owed, with: reply)
@@ -130,6 +133,7 @@ extension SessionMachine {
             if reply.isPositive {
                 heloName = name
                 endTransaction()
+                forwardedRecipients = 0
             }
             var entry = record(.helo, reply: reply, reason: verdictReason)
             entry.helo = LogText(name)
@@ -152,12 +156,13 @@ extension SessionMachine {
                 switch limits.recordInvalidRecipient() {
                 case .proceed(let count):
                     owed.tarpit = settings.tarpit.delay(forRejection: count)
-                    entry.tarpitMs = Int(owed.tarpit.milliseconds)
+                    if owed.tarpit > .zero { entry.tarpitMs = Int(owed.tarpit.milliseconds) }
                 case .limitReached:
                     written = RelayReplies.tooManyInvalidRecipients
                     owed.endsSession = .tooManyInvalidRecipients
                     owed.blocksClient = true
                     entry = record(.rcpt, reply: written, reason: .tooManyInvalidRecipients)
+                    entry.from = sender.map { LogText($0) }
                     entry.rcpt = LogText(address)
                 }
             }
@@ -170,6 +175,7 @@ extension SessionMachine {
             entry.bytes = scanner.messageBytes
             actions.append(.log(entry))
             endTransaction()
+            forwardedRecipients = 0
         case .reset:
             if reply.isPositive { endTransaction() }
             actions.append(.log(commandRecord("RSET", reply: reply, reason: verdictReason)))
@@ -180,14 +186,19 @@ extension SessionMachine {
         case .local:
             assertionFailure("a local reply is never awaited from the backend")
         }
+        // Postfix says 421 and disconnects (too many errors, shutting down): relay it as the
+        // last reply, rather than follow it with a 451 when the link drops.
+        if written.code == 421 && owed.endsSession == nil { owed.endsSession = .backend }
         owed.source = .backend(written)
         return actions
     }
 
+    /// The backend closed the transaction. The `max_recipients` count is reset by the callers
+    /// that know no later RCPT was read meanwhile: not an RSET reply, which may come after
+    /// RCPTs pipelined behind it (the RSET command itself reset the count).
     mutating func endTransaction() {
         inTransaction = false
         recipientsInTransaction = 0
-        forwardedRecipients = 0
         sender = nil
     }
 

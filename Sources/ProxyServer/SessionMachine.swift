@@ -51,6 +51,9 @@ public struct SessionMachine {
     var sender: String?
     /// The message being received was refused (bare newline): consume it, forward nothing.
     var messageAborted = false
+    /// A CR that ended the last message chunk and is not forwarded yet: whether it is bare
+    /// (a smuggling defect) is known only from the byte after it.
+    var messageHeldCR = false
     /// The client's first bytes, until they are known to be SMTP.
     var preamble: [UInt8] = []
     var preambleChecked = false
@@ -86,6 +89,13 @@ public struct SessionMachine {
     /// The backend link could not be opened, or closed on its own.
     public mutating func backendFailed(_ why: String) -> [SessionAction] {
         backendLinkOpen = false
+        return failBackend(why)
+    }
+
+    /// The backend cannot go on (gone, silent, or out of step): `421 4.3.0` before the session
+    /// started, `451 4.3.0` after, and close. A link that is still open is closed too, so a
+    /// transaction in progress there never completes.
+    mutating func failBackend(_ why: String) -> [SessionAction] {
         var actions: [SessionAction] = []
         switch phase {
         case .closed:
@@ -97,7 +107,7 @@ public struct SessionMachine {
             actions.append(.log(record(.error, .tempfail, code: 451, enhanced: "4.3.0", reason: .backendUnavailable, detail: why)))
             actions.append(.sendToClient(Reply(451, "4.3.0", "\(settings.hostname) Error: connection to the mail server lost, try again later").wireBytes))
         }
-        actions += close(reason: .backendUnavailable, closeBackendLink: false)
+        actions += close(reason: .backendUnavailable, closeBackendLink: true)
         return actions
     }
 
@@ -111,7 +121,7 @@ public struct SessionMachine {
             do {
                 parsed = try backendReplies.nextReply()
             } catch {
-                return actions + backendFailed("backend sent a malformed reply: \(error)")
+                return actions + failBackend("backend sent a malformed reply: \(error)")
             }
             guard let parsed else { break }
             actions += handleBackendReply(parsed.reply)
@@ -170,7 +180,8 @@ public struct SessionMachine {
         switch timer {
         case .tarpit:
             tarpitReleased = true
-            return flushReplies()
+            // pump, not only flush: input held behind the tarpitted reply may be read now.
+            return pump()
         case .clientIdle:
             var actions: [SessionAction] = [
                 .sendToClient(Reply(421, "4.4.2", "\(settings.hostname) Error: timeout exceeded").wireBytes),
@@ -178,7 +189,7 @@ public struct SessionMachine {
             actions += close(reason: .timeout, closeBackendLink: true)
             return actions
         case .backendReply:
-            return backendFailed("backend did not answer within \(settings.commandTimeout)")
+            return failBackend("backend did not answer in time")
         }
     }
 
