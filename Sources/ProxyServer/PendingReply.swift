@@ -24,6 +24,12 @@ struct PendingReply {
         case reset
         case noop
         case quit
+        /// STARTTLS, answered by relayguard; writing the reply starts the handshake.
+        case startTLS
+        /// AUTH or one SASL response, passed through to the backend.
+        case auth
+        /// The RSET relayguard sends the backend after STARTTLS; its reply is not written.
+        case internalReset
         /// A command relayguard answered itself.
         case local
     }

@@ -14,6 +14,8 @@ public final class SMTPProxy {
     public let loop: EventLoop
     private(set) var configuration: Configuration
     private var settings: SessionSettings
+    /// The STARTTLS certificate, when `tls_cert_file` and `tls_key_file` are set.
+    private var tlsContext: TLSServerContext?
     private let logWriter: DecisionLogWriter
     private var listeners: [Listener] = []
     private var sessions: [ObjectIdentifier: SessionDriver] = [:]
@@ -25,7 +27,14 @@ public final class SMTPProxy {
     private var draining = false
     private var logFlushScheduled = false
 
-    public init(configuration: Configuration, recipientMap: RecipientMap, loop: EventLoop, log: DecisionLogWriter) {
+    /// Loads the STARTTLS certificate of `configuration`, if it names one.
+    public static func loadTLS(_ configuration: Configuration) throws(TLSError) -> TLSServerContext? {
+        guard let certificate = configuration.tlsCertFile, let key = configuration.tlsKeyFile else { return nil }
+        return try TLSServerContext(certificateFile: certificate, keyFile: key)
+    }
+
+    public init(configuration: Configuration, recipientMap: RecipientMap, tls: TLSServerContext?, loop: EventLoop, log: DecisionLogWriter) {
+        self.tlsContext = tls
         self.loop = loop
         self.configuration = configuration
         self.settings = SessionSettings(configuration: configuration, recipientMap: recipientMap)
@@ -56,8 +65,9 @@ public final class SMTPProxy {
     }
 
     /// New policy for new sessions. Returns nothing: the caller validated it.
-    public func reload(_ configuration: Configuration, recipientMap: RecipientMap) {
+    public func reload(_ configuration: Configuration, recipientMap: RecipientMap, tls: TLSServerContext?) {
         self.configuration = configuration
+        self.tlsContext = tls
         settings = SessionSettings(configuration: configuration, recipientMap: recipientMap)
         log(DecisionRecord(timestamp: Timestamp(millisecondsSinceEpoch: 0), event: .reload, decision: .accept, reason: .accepted))
     }
@@ -140,7 +150,7 @@ public final class SMTPProxy {
             sessionID: sessionID,
             peer: SessionPeer(client: client, clientPort: peerAddress.port, server: IPAddress(server), serverPort: server.port),
             settings: settings, standing: standing)
-        let session = SessionDriver(proxy: self, client: connection, clientAddress: client, machine: machine)
+        let session = SessionDriver(proxy: self, client: connection, clientAddress: client, machine: machine, tlsContext: tlsContext)
         sessions[ObjectIdentifier(session)] = session
         connectionsPerClient[client, default: 0] += 1
         let backend = SocketAddress(host: configuration.backend.address.description, port: configuration.backend.port)!

@@ -24,6 +24,10 @@ public enum SessionAction: Sendable, Equatable {
     case log(DecisionRecord)
     /// Block the client's address for `harvest_block_time`.
     case blockClient
+    /// Begin the TLS handshake with the client: everything written to the client before this
+    /// action goes in plaintext, everything after it through TLS; bytes read from now on are
+    /// TLS records.
+    case startTLS
     /// Close the backend link now, without QUIT: an open transaction must never complete.
     case closeBackend
     /// Close the client connection once everything queued for it is written; the session ends.

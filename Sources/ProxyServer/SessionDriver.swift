@@ -16,6 +16,10 @@ final class SessionDriver {
     private var backend: BufferedConnection?
     private var connector: OutboundConnector?
     private var machine: SessionMachine
+    /// The certificate this session offers STARTTLS with (a snapshot: reloads don't change it).
+    private let tlsContext: TLSServerContext?
+    /// Set once the machine said `.startTLS`: from then on the client speaks TLS records.
+    private var tls: TLSConnection?
     private var tarpitTimer: TimerHandle?
     private var idleTimer: TimerHandle?
     private var backendTimer: TimerHandle?
@@ -26,8 +30,9 @@ final class SessionDriver {
     static let maxBackendBacklog = 1 << 20
     static let maxHeldClientBytes = 64 * 1024
 
-    init(proxy: SMTPProxy, client: BufferedConnection, clientAddress: IPAddress, machine: SessionMachine) {
+    init(proxy: SMTPProxy, client: BufferedConnection, clientAddress: IPAddress, machine: SessionMachine, tlsContext: TLSServerContext?) {
         self.proxy = proxy
+        self.tlsContext = tlsContext
         self.client = client
         self.clientAddress = clientAddress
         self.machine = machine
@@ -36,7 +41,11 @@ final class SessionDriver {
 
     func start(backendAddress: SocketAddress, connectTimeout: Duration) {
         client.onRead = { [unowned self] bytes in
-            perform(machine.receivedFromClient(Array(bytes)))
+            if let tls {
+                receivedTLS(tls, bytes)
+            } else {
+                perform(machine.receivedFromClient(Array(bytes)))
+            }
         }
         client.onEndOfInput = { [unowned self] in perform(machine.clientClosed()) }
         client.onError = { [unowned self] _ in perform(machine.clientClosed()) }
@@ -61,6 +70,34 @@ final class SessionDriver {
         perform(machine.shutdown())
     }
 
+    /// TLS records from the client: the handshake, then plaintext for the machine.
+    private func receivedTLS(_ tls: TLSConnection, _ bytes: UnsafeRawBufferPointer) {
+        let wasHandshaking = tls.state == .handshaking
+        let plaintext = tls.receive(bytes)
+        let outgoing = tls.takeOutgoing()
+        if !outgoing.isEmpty { client.write(outgoing) }
+        switch tls.state {
+        case .handshaking:
+            return
+        case .failed(let why):
+            perform(wasHandshaking ? machine.tlsFailed("handshake failed: \(why)") : machine.clientClosed())
+        case .established:
+            if wasHandshaking {
+                perform(machine.tlsEstablished(protocolName: tls.protocolName, cipher: tls.cipherName))
+            }
+            if !plaintext.isEmpty && !ended { perform(machine.receivedFromClient(plaintext)) }
+        }
+    }
+
+    private func writeToClient(_ bytes: [UInt8]) {
+        if let tls, tls.state == .established {
+            tls.send(bytes)
+            client.write(tls.takeOutgoing())
+        } else {
+            client.write(bytes)
+        }
+    }
+
     private func backendLost(_ why: String) {
         backend?.close()
         backend = nil
@@ -71,7 +108,13 @@ final class SessionDriver {
         for action in actions {
             switch action {
             case .sendToClient(let bytes):
-                client.write(bytes)
+                writeToClient(bytes)
+            case .startTLS:
+                guard let tlsContext, let connection = try? TLSConnection(context: tlsContext) else {
+                    perform(machine.tlsFailed("cannot start TLS"))
+                    return
+                }
+                tls = connection
             case .sendToBackend(let bytes):
                 backend?.write(bytes)
             case .setTimer(let timer, let delay):

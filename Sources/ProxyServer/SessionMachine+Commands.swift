@@ -37,6 +37,10 @@ extension SessionMachine {
         case .ehlo(let name):
             return forward(line, answering: .helo(extended: true, name: name), lastInGroup: true)
         case .mail(let mail):
+            // SPEC section 6: after the TLS handshake all state is gone; MAIL needs EHLO first.
+            if inTLS && heloName == nil {
+                return protocolError(Reply(503, "5.5.1", "Error: send HELO/EHLO first"), reason: .badSequence, verb: "MAIL")
+            }
             // A new transaction only when none is open or opening: a MAIL the backend refuses
             // as nested must not reset the `max_recipients` count of the open one.
             if !inTransaction && !pending.contains(where: \.isAwaitingMail) { forwardedRecipients = 0 }
@@ -59,11 +63,9 @@ extension SessionMachine {
         case .expn:
             return answerLocally(Reply(502, "5.5.1", "Error: command not implemented"), verb: "EXPN", reason: .commandNotAllowed)
         case .starttls:
-            // Not offered until relayguard terminates TLS itself (the TLS issue).
-            return protocolError(Reply(502, "5.5.1", "Error: command not implemented"), reason: .commandNotAllowed, verb: "STARTTLS")
+            return startTLS()
         case .auth:
-            // AUTH is offered only inside TLS (SPEC section 6).
-            return protocolError(Reply(503, "5.5.1", "Error: authentication not enabled"), reason: .commandNotAllowed, verb: "AUTH")
+            return authenticate(line)
         case .bdat:
             // Its chunk bytes follow on the same line of traffic and cannot be trusted as commands.
             var actions = protocolError(Reply(502, "5.5.1", "Error: command not implemented"), reason: .commandNotAllowed, verb: "BDAT")
@@ -79,6 +81,57 @@ extension SessionMachine {
         case .nonSMTP:
             return refuseNonSMTP(.nonSMTPCommand)
         }
+    }
+
+    /// STARTTLS: relayguard terminates TLS itself (SPEC section 6). Answered `220`; whatever
+    /// the client pipelined after it in plaintext is discarded when the reply is written.
+    mutating func startTLS() -> [SessionAction] {
+        guard settings.offerSTARTTLS else {
+            return protocolError(Reply(502, "5.5.1", "Error: command not implemented"), reason: .commandNotAllowed, verb: "STARTTLS")
+        }
+        if inTLS {
+            return protocolError(Reply(503, "5.5.1", "Error: TLS already active"), reason: .badSequence, verb: "STARTTLS")
+        }
+        if inTransaction || sender != nil {
+            return protocolError(Reply(503, "5.5.1", "Error: STARTTLS not allowed inside a mail transaction"), reason: .badSequence, verb: "STARTTLS")
+        }
+        holdingInput = true
+        pending.append(PendingReply(source: .local(Reply(220, "2.0.0", "Ready to start TLS")), answering: .startTLS))
+        return []
+    }
+
+    /// AUTH: only inside TLS, passed through to the backend one SASL line per 334; a 235 makes
+    /// the session authenticated (SPEC section 4, rule 8). Nothing may be pipelined behind it.
+    mutating func authenticate(_ line: [UInt8]) -> [SessionAction] {
+        guard inTLS else {
+            return protocolError(Reply(503, "5.5.1", "Error: authentication not enabled"), reason: .commandNotAllowed, verb: "AUTH")
+        }
+        if standing.isAuthenticated {
+            return protocolError(Reply(503, "5.5.1", "Error: already authenticated"), reason: .badSequence, verb: "AUTH")
+        }
+        if heloName == nil || inTransaction || sender != nil {
+            return protocolError(Reply(503, "5.5.1", "Error: AUTH not allowed now"), reason: .badSequence, verb: "AUTH")
+        }
+        if framer.bufferedByteCount > 0 { return refusePipelinedSASL() }
+        return forward(line, answering: .auth, lastInGroup: true)
+    }
+
+    /// The client's answer to a 334: forwarded as it is, exactly one line.
+    mutating func forwardSASLResponse(_ event: FramerEvent) -> [SessionAction] {
+        expectingSASLResponse = false
+        guard case .line(let line) = event else {
+            return protocolError(Reply(501, "5.5.2", "Error: bad SASL response"), reason: .badSyntax, verb: "AUTH")
+        }
+        if framer.bufferedByteCount > 0 { return refusePipelinedSASL() }
+        return forward(line, answering: .auth, lastInGroup: true)
+    }
+
+    /// Why close: a client that pipelines behind AUTH or a SASL line is not waiting for the
+    /// challenge; whatever it sent cannot be told apart from a SASL response.
+    mutating func refusePipelinedSASL() -> [SessionAction] {
+        let reply = Reply(421, "4.7.0", "\(settings.hostname) Error: pipelining not allowed during AUTH; closing")
+        pending.append(PendingReply(source: .local(reply), answering: .local, endsSession: .badSequence))
+        return [.log(commandRecord("AUTH", reply: reply, reason: .badSequence))]
     }
 
     /// Sends the command's original bytes to the backend and owes the client its reply.
@@ -179,5 +232,30 @@ private extension String {
         while let first = scalars.first, set.contains(first) { scalars.removeFirst() }
         while let last = scalars.last, set.contains(last) { scalars.removeLast() }
         return String(scalars)
+    }
+}
+
+extension SessionMachine {
+    /// The `220 Ready to start TLS` is written: discard plaintext pipelined after STARTTLS
+    /// (the CVE-2011-0411 class), forget the SMTP state, reset the backend's, and hand over
+    /// to the handshake.
+    mutating func beginTLS() -> [SessionAction] {
+        var actions: [SessionAction] = []
+        let injected = framer.takeBufferedBytes()
+        if !injected.isEmpty {
+            var entry = record(.command, .drop, reason: .badSequence,
+                               detail: "\(injected.count) bytes of plaintext pipelined after STARTTLS discarded")
+            entry.detail = LogText("\(injected.count) bytes of plaintext pipelined after STARTTLS discarded")
+            actions.append(.log(entry))
+        }
+        heloName = nil
+        endTransaction()
+        forwardedRecipients = 0
+        phase = .tlsHandshake
+        pending.append(PendingReply(source: .awaitingBackend, answering: .internalReset))
+        actions.append(.sendToBackend(Array("RSET\r\n".utf8)))
+        actions.append(.setTimer(.backendReply, settings.commandTimeout))
+        actions.append(.startTLS)
+        return actions
     }
 }

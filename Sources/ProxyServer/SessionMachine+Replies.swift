@@ -20,7 +20,7 @@ extension SessionMachine {
                 holdingInput = false
             }
             guard pending.count < settings.maxPipelinedCommands, let event = framer.nextEvent() else { break }
-            actions += handle(event)
+            actions += expectingSASLResponse ? forwardSASLResponse(event) : handle(event)
         }
         return actions
     }
@@ -44,6 +44,8 @@ extension SessionMachine {
             tarpitRunning = false
             tarpitReleased = false
             pending.removeFirst()
+            // The backend's answer to the RSET relayguard sent after STARTTLS is nobody's business.
+            if head.answering == .internalReset { continue }
             actions.append(.sendToClient(reply.wireBytes))
             if head.blocksClient { actions.append(.blockClient) }
             if let reason = head.endsSession {
@@ -54,7 +56,11 @@ extension SessionMachine {
                 return actions + close(reason: nil, closeBackendLink: true)
             case .data where reply.code == 354:
                 actions += beginMessage()
-            case .helo, .mail, .recipient, .data, .endOfMessage, .reset, .noop, .local:
+            case .startTLS:
+                actions += beginTLS()
+            case .auth where reply.code == 334:
+                expectingSASLResponse = true
+            case .helo, .mail, .recipient, .data, .endOfMessage, .reset, .noop, .local, .auth, .internalReset:
                 break
             }
         }
@@ -68,7 +74,7 @@ extension SessionMachine {
             return []
         case .awaitingBackendGreeting, .awaitingXclientGreeting:
             return handleBackendGreeting(reply)
-        case .commands, .message:
+        case .commands, .message, .tlsHandshake:
             break
         }
         guard let index = pending.firstIndex(where: { $0.isAwaitingBackend }) else {
@@ -128,7 +134,7 @@ extension SessionMachine {
         switch owed.answering {
         case .helo(let extended, let name):
             if extended && reply.code == 250 {
-                written = EHLOFilter(offerSTARTTLS: false, offerAUTH: false).filter(reply, hostname: nil)
+                written = EHLOFilter(offerSTARTTLS: settings.offerSTARTTLS && !inTLS, offerAUTH: inTLS).filter(reply, hostname: nil)
             }
             if reply.isPositive {
                 heloName = name
@@ -151,6 +157,11 @@ extension SessionMachine {
             var entry = record(.rcpt, reply: reply, reason: reply.isPositive ? reason : .backend)
             entry.from = sender.map { LogText($0) }
             entry.rcpt = LogText(address)
+            if reply.isPermanentFailure && reply.enhanced == "5.1.1" {
+                // SPEC section 5: one text for every unknown user, whatever table the backend
+                // looked in ("in virtual mailbox table" tells a harvester how the site is built).
+                written = RelayReplies.unknownUser(address)
+            }
             if reply.isPermanentFailure && !standing.mayRelay {
                 // SPEC section 5: the backend's 5xx counts exactly like a map miss.
                 switch limits.recordInvalidRecipient() {
@@ -183,7 +194,23 @@ extension SessionMachine {
             break
         case .quit:
             actions.append(.log(commandRecord("QUIT", reply: reply, reason: verdictReason)))
-        case .local:
+        case .auth:
+            switch reply.code {
+            case 334:
+                break  // a challenge: relayed; the next client line is the response
+            case 235:
+                standing.isAuthenticated = true
+                actions.append(.log(record(.auth, reply: reply, reason: .authenticated)))
+            default:
+                actions.append(.log(record(.auth, reply: reply, reason: .authFailed)))
+                if reply.isPermanentFailure || reply.isTransientFailure, case .limitReached = limits.recordError() {
+                    written = RelayReplies.tooManyErrors
+                    owed.endsSession = .tooManyErrors
+                }
+            }
+        case .internalReset:
+            break
+        case .startTLS, .local:
             assertionFailure("a local reply is never awaited from the backend")
         }
         // Postfix says 421 and disconnects (too many errors, shutting down): relay it as the

@@ -26,11 +26,18 @@ public struct SessionMachine {
         case commands
         /// Reading a message after the backend's 354.
         case message
+        /// After `220 Ready to start TLS`: the driver runs the handshake; nothing is read here.
+        case tlsHandshake
         /// The session is over; nothing more is read or written.
         case closed
     }
 
     var phase: Phase = .awaitingBackendGreeting
+    /// The session is inside TLS terminated by relayguard.
+    var inTLS = false
+    /// The backend answered AUTH with 334: the next client line is a SASL response, forwarded
+    /// as it is, never read as a command.
+    var expectingSASLResponse = false
     var framer = LineFramer()
     var backendReplies = ReplyParser()
     var scanner = DataScanner()
@@ -106,6 +113,9 @@ public struct SessionMachine {
         case .commands, .message:
             actions.append(.log(record(.error, .tempfail, code: 451, enhanced: "4.3.0", reason: .backendUnavailable, detail: why)))
             actions.append(.sendToClient(Reply(451, "4.3.0", "\(settings.hostname) Error: connection to the mail server lost, try again later").wireBytes))
+        case .tlsHandshake:
+            // Nothing can be written in the middle of a handshake: log and close.
+            actions.append(.log(record(.error, .tempfail, reason: .backendUnavailable, detail: why)))
         }
         actions += close(reason: .backendUnavailable, closeBackendLink: true)
         return actions
@@ -174,6 +184,28 @@ public struct SessionMachine {
         return close(reason: .clientClosed, closeBackendLink: true)
     }
 
+    /// The TLS handshake that followed `.startTLS` completed. All SMTP state was forgotten at
+    /// STARTTLS: the client must EHLO again.
+    public mutating func tlsEstablished(protocolName: String, cipher: String) -> [SessionAction] {
+        guard phase == .tlsHandshake else { return [] }
+        inTLS = true
+        phase = .commands
+        var actions: [SessionAction] = [
+            .log(record(.tls, .accept, reason: .accepted, detail: "\(protocolName) \(cipher)")),
+            .setTimer(.clientIdle, settings.commandTimeout),
+        ]
+        actions += pump()
+        return actions
+    }
+
+    /// The TLS handshake failed: log it with the client address and close.
+    public mutating func tlsFailed(_ why: String) -> [SessionAction] {
+        guard phase != .closed else { return [] }
+        var actions: [SessionAction] = [.log(record(.tls, .drop, reason: .tlsFailed, detail: why))]
+        actions += close(reason: .tlsFailed, closeBackendLink: true)
+        return actions
+    }
+
     /// A timer the session asked for expired.
     public mutating func timerFired(_ timer: SessionTimer) -> [SessionAction] {
         guard phase != .closed else { return [] }
@@ -183,6 +215,10 @@ public struct SessionMachine {
             // pump, not only flush: input held behind the tarpitted reply may be read now.
             return pump()
         case .clientIdle:
+            // The client is waiting for us (a tarpit, a slow backend): that is not its idleness.
+            if !pending.isEmpty {
+                return [.setTimer(.clientIdle, phase == .message ? settings.dataTimeout : settings.commandTimeout)]
+            }
             var actions: [SessionAction] = [
                 .sendToClient(Reply(421, "4.4.2", "\(settings.hostname) Error: timeout exceeded").wireBytes),
             ]

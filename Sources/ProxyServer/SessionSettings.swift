@@ -15,6 +15,8 @@ public struct SessionSettings: Sendable {
     /// Most commands relayguard holds unanswered from one client before it stops reading
     /// more: bounds the memory a pipelining client can make it spend.
     public var maxPipelinedCommands: Int = 100
+    /// A certificate is configured: STARTTLS is offered and terminated by relayguard.
+    public var offerSTARTTLS: Bool
 
     public init(configuration: Configuration, recipientMap: RecipientMap) {
         rules = RelayRules(configuration: configuration, recipientMap: recipientMap)
@@ -26,5 +28,6 @@ public struct SessionSettings: Sendable {
         hostname = configuration.hostname
         commandTimeout = configuration.commandTimeout
         dataTimeout = configuration.dataTimeout
+        offerSTARTTLS = configuration.tlsCertFile != nil && configuration.tlsKeyFile != nil
     }
 }

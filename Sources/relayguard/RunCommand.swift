@@ -42,7 +42,8 @@ enum RunCommand {
     static func serve(_ policy: LoadedPolicy, configPath: String?, loop: EventLoop) -> Int32 {
         do {
             let log = try DecisionLogWriter(policy.configuration.log)
-            let proxy = SMTPProxy(configuration: policy.configuration, recipientMap: policy.recipientMap, loop: loop, log: log)
+            let proxy = SMTPProxy(configuration: policy.configuration, recipientMap: policy.recipientMap,
+                                  tls: try SMTPProxy.loadTLS(policy.configuration), loop: loop, log: log)
             try proxy.start()
             if let user = policy.configuration.user {
                 try Privileges.drop(to: user)
@@ -54,7 +55,14 @@ enum RunCommand {
                     log.reopen()
                     guard let configPath else { return }
                     switch LoadedPolicy.load(path: configPath) {
-                    case .success(let reloaded): proxy.reload(reloaded.configuration, recipientMap: reloaded.recipientMap)
+                    case .success(let reloaded):
+                        // The certificate and key are re-read too; a broken pair keeps the old policy.
+                        do {
+                            let tls = try SMTPProxy.loadTLS(reloaded.configuration)
+                            proxy.reload(reloaded.configuration, recipientMap: reloaded.recipientMap, tls: tls)
+                        } catch {
+                            proxy.reloadFailed("\(error)")
+                        }
                     case .failure(let error): proxy.reloadFailed("\(error)")
                     }
                 case .userDefined1:

@@ -41,6 +41,8 @@ struct SessionHarness {
     /// Every `setTimer`, in order.
     private(set) var timersSet: [SessionAction] = []
     private(set) var blockedClient = false
+    /// The machine asked for the TLS handshake to begin.
+    private(set) var tlsStarted = false
     private(set) var backendLinkClosed = false
     private(set) var clientClosed = false
     /// The actions of the last event.
@@ -104,6 +106,8 @@ struct SessionHarness {
     mutating func backend(_ text: String) { perform(machine.receivedFromBackend(Array(text.utf8))) }
     mutating func backendFails(_ why: String = "backend closed the connection") { perform(machine.backendFailed(why)) }
     mutating func clientCloses() { perform(machine.clientClosed()) }
+    mutating func tlsEstablished() { perform(machine.tlsEstablished(protocolName: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384")) }
+    mutating func tlsFails(_ why: String = "handshake failed") { perform(machine.tlsFailed(why)) }
 
     /// A timer the machine asked for expires.
     mutating func fire(_ timer: SessionTimer, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -169,6 +173,9 @@ struct SessionHarness {
                 records.append(record)
             case .blockClient:
                 blockedClient = true
+            case .startTLS:
+                #expect(!tlsStarted, "TLS started twice")
+                tlsStarted = true
             case .closeBackend:
                 #expect(!backendLinkClosed, "backend link closed twice")
                 backendLinkClosed = true
