@@ -19,7 +19,12 @@ extension SessionMachine {
                 guard pending.isEmpty else { break }
                 holdingInput = false
             }
-            guard pending.count < settings.maxPipelinedCommands, let event = framer.nextEvent() else { break }
+            guard pending.count < settings.maxPipelinedCommands else { break }
+            guard let event = framer.nextEvent() else {
+                // A TLS handshake record where a command belongs (SPEC section 6): not SMTP.
+                if framer.bufferedBytesStart(with: [0x16, 0x03]) { actions += refuseNonSMTP(.nonSMTPCommand) }
+                break
+            }
             actions += expectingSASLResponse ? forwardSASLResponse(event) : handle(event)
         }
         return actions

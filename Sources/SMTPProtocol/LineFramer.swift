@@ -52,6 +52,13 @@ public struct LineFramer: Sendable {
     /// True while the rest of an overlong line is being discarded.
     public var isDiscardingOverlongLine: Bool { discardingOverlongTail }
 
+    /// Whether the unframed bytes (the start of a line not yet complete) begin with `prefix`.
+    /// Lets the session recognise a TLS ClientHello, which may never contain a CRLF.
+    public func bufferedBytesStart(with prefix: [UInt8]) -> Bool {
+        guard !discardingOverlongTail, bufferedByteCount >= prefix.count else { return false }
+        return buffer[readIndex..<(readIndex + prefix.count)].elementsEqual(prefix)
+    }
+
     /// Adds bytes read from the client.
     public mutating func append<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         if discardingOverlongTail && readIndex == buffer.count {

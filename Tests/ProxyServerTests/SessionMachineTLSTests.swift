@@ -204,3 +204,18 @@ struct SessionMachineTLSTests {
         #expect(session.takeRecords().contains { $0.event == .tls && $0.reason == .tlsFailed })
     }
 }
+
+@Suite("Session machine: a TLS ClientHello where a command belongs")
+struct SessionMachineClientHelloTests {
+    @Test("a ClientHello in the middle of a session, without any CRLF, is not SMTP: 421 and close")
+    func midSessionClientHello() throws {
+        var session = try SessionHarness()
+        session.openWithEHLO()
+        _ = session.takeClient()
+        _ = session.takeBackend()
+        session.client(bytes: [0x16, 0x03, 0x01, 0x00, 0xF4, 0x01, 0x00, 0x00, 0xF0, 0x03, 0x03])
+        #expect(session.takeClient() == "421 4.7.0 Not SMTP; closing\r\n")
+        #expect(session.takeBackend() == "")
+        #expect(session.isClosed)
+    }
+}
