@@ -48,6 +48,17 @@ enum RunCommand {
             if let user = policy.configuration.user {
                 try Privileges.drop(to: user)
             }
+            // Start-up safety check: does the backend take the identity header?
+            if policy.configuration.backendClientIdentity == .none {
+                StandardError.line("relayguard: warning: backend_client_identity = none: the backend sees every client as relayguard's own address; never let that address relay there")
+                proxy.note(.error, reason: .backend, detail: "backend_client_identity = none")
+            }
+            BackendProbe.run(configuration: policy.configuration, loop: loop) { outcome in
+                if case .problem(let what) = outcome {
+                    StandardError.line("relayguard: warning: \(what)")
+                    proxy.note(.error, reason: .backendUnavailable, detail: what)
+                }
+            }
             var stopping = false
             let signals = try SignalSource(loop: loop) { signal in
                 switch signal {

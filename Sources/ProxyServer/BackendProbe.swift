@@ -1,0 +1,124 @@
+// BackendProbe: the start-up safety check. relayguard connects to its backend once, the way
+// every session will (identity header first), says QUIT, and reports whether the backend took
+// the header as it should.
+//
+// Why: a backend that does not expect the PROXY header still greets with 220 and then answers
+// the header as a bad command; every real session would then be out of step with it. An
+// administrator who forgot `smtpd_upstream_proxy_protocol = haproxy` should hear it at start,
+// in plain words, not from confused clients.
+import RelayPolicy
+import SMTPProtocol
+
+public enum BackendProbe {
+    public enum Outcome: Equatable {
+        case accepted
+        case problem(String)
+    }
+
+    /// Runs the check on `loop`; `completion` runs once, on the loop.
+    public static func run(configuration: Configuration, loop: EventLoop, timeout: Duration = .seconds(10),
+                           completion: @escaping (Outcome) -> Void) {
+        let backend = configuration.backend
+        guard let address = SocketAddress(host: backend.address.description, port: backend.port) else {
+            completion(.problem("backend \(backend) is not a numeric address"))
+            return
+        }
+        let identity = configuration.backendClientIdentity
+        OutboundConnector.connect(to: address, timeout: timeout, loop: loop) { result in
+            switch result {
+            case .failure(let error):
+                completion(.problem("cannot connect to backend \(backend): \(error); sessions get 421 4.3.0 until it is up"))
+            case .success(let link):
+                Conversation(link: link, identity: identity, backend: "\(backend)", loop: loop, timeout: timeout, completion: completion).start()
+            }
+        }
+    }
+
+    /// One probe conversation: header, greeting, QUIT, and every reply until the backend closes.
+    private final class Conversation {
+        let link: BufferedConnection
+        let identity: BackendClientIdentity
+        let backend: String
+        let loop: EventLoop
+        let timeout: Duration
+        var completion: ((Outcome) -> Void)?
+        var parser = ReplyParser()
+        var replies: [Reply] = []
+        var timer: TimerHandle?
+        var keepAlive: Conversation?
+
+        init(link: BufferedConnection, identity: BackendClientIdentity, backend: String, loop: EventLoop, timeout: Duration,
+             completion: @escaping (Outcome) -> Void) {
+            self.link = link
+            self.identity = identity
+            self.backend = backend
+            self.loop = loop
+            self.timeout = timeout
+            self.completion = completion
+        }
+
+        func start() {
+            keepAlive = self
+            let probe = IPAddress("127.0.0.1")!
+            if let header = ClientIdentityHeader.preamble(identity, client: probe, clientPort: 1, server: probe, serverPort: 25) {
+                link.write(header)
+            }
+            link.onRead = { [unowned self] bytes in received(Array(bytes)) }
+            link.onEndOfInput = { [unowned self] in finish() }
+            link.onError = { [unowned self] _ in finish() }
+            timer = loop.schedule(after: timeout) { [unowned self] in
+                finish(timedOut: true)
+            }
+        }
+
+        func received(_ bytes: [UInt8]) {
+            parser.append(bytes)
+            while let parsed = try? parser.nextReply() {
+                replies.append(parsed.reply)
+                if replies.count == 1 {
+                    if identity == .xclient {
+                        link.write(ClientIdentityHeader.xclientCommand(client: IPAddress("127.0.0.1")!, clientPort: 1))
+                    }
+                    link.write("QUIT\r\n")
+                }
+                if parsed.reply.code == 221 { finish() }
+            }
+        }
+
+        func finish(timedOut: Bool = false) {
+            guard let completion else { return }
+            self.completion = nil
+            if let timer { _ = loop.cancel(timer) }
+            link.close()
+            completion(verdict(timedOut: timedOut))
+            loop.runSoon { [self] in keepAlive = nil }
+        }
+
+        func verdict(timedOut: Bool) -> Outcome {
+            let header: String
+            let fix: String
+            switch identity {
+            case .proxyV2: header = "PROXY v2"; fix = "set smtpd_upstream_proxy_protocol = haproxy on that port (Postfix) or hosts_proxy (Exim)"
+            case .proxyV1: header = "PROXY v1"; fix = "set smtpd_upstream_proxy_protocol = haproxy on that port (Postfix) or hosts_proxy (Exim)"
+            case .xclient: header = "XCLIENT"; fix = "list relayguard's address in smtpd_authorized_xclient_hosts (Postfix)"
+            case .none: header = "no identity header"; fix = ""
+            }
+            guard let greeting = replies.first else {
+                return .problem("backend \(backend) \(timedOut ? "did not greet in time" : "closed without a greeting") after the \(header) header: \(fix)")
+            }
+            guard greeting.code == 220 else {
+                return .problem("backend \(backend) greeted with \(greeting.code) \(greeting.text) after the \(header) header: \(fix)")
+            }
+            // Everything between the greeting and the 221 answers something relayguard did not
+            // mean as a command: the header itself.
+            let complaints = replies.dropFirst().filter { $0.code >= 400 }
+            if let complaint = complaints.first {
+                if identity == .xclient && complaint.code >= 500 {
+                    return .problem("backend \(backend) did not accept XCLIENT (\(complaint.code) \(complaint.text)): \(fix)")
+                }
+                return .problem("backend \(backend) did not accept \(header) (it answered \(complaint.code) \(complaint.text)): \(fix)")
+            }
+            return .accepted
+        }
+    }
+}
