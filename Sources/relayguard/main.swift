@@ -17,13 +17,13 @@ let subcommands: [Subcommand] = [
         summary: "validate the configuration; print every effective setting as `key = value`; exit 1 on error",
         run: CheckConfigCommand.run),
     Subcommand(
-        name: "audit", synopsis: "audit HOST[:PORT] [--local-domain D] [--external-domain D] [--json]",
+        name: "audit", synopsis: "audit HOST[:PORT] [--local-domain D] [--external-domain D] [--json] [--timeout DURATION]",
         summary: "open-relay audit of any SMTP server; exit 1 when a relay attempt was accepted",
-        run: Subcommand.notImplemented("audit")),
+        run: AuditCommand.run),
     Subcommand(
-        name: "report", synopsis: "report [FILE ...] [--json]",
+        name: "report", synopsis: "report [FILE ...] [--json] [--top N]",
         summary: "summarise decision logs (stdin when no FILE)",
-        run: Subcommand.notImplemented("report")),
+        run: ReportCommand.run),
     Subcommand(
         name: "demo", synopsis: "demo",
         summary: "embedded default: proxy + built-in sink backend on loopback",
