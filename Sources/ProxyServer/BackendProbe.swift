@@ -34,6 +34,11 @@ public enum BackendProbe {
         }
     }
 
+    /// The client address the probe's header announces: a documentation address (RFC 5737),
+    /// so the one probe session in the backend's log at every start is recognisable and is
+    /// never mistaken for a real client, nor for relayguard's own address.
+    static let probeClient = IPAddress("192.0.2.1")!
+
     /// One probe conversation: header, greeting, QUIT, and every reply until the backend closes.
     private final class Conversation {
         let link: BufferedConnection
@@ -59,8 +64,8 @@ public enum BackendProbe {
 
         func start() {
             keepAlive = self
-            let probe = IPAddress("127.0.0.1")!
-            if let header = ClientIdentityHeader.preamble(identity, client: probe, clientPort: 1, server: probe, serverPort: 25) {
+            if let header = ClientIdentityHeader.preamble(identity, client: BackendProbe.probeClient, clientPort: 1,
+                                                          server: BackendProbe.probeClient, serverPort: 25) {
                 link.write(header)
             }
             link.onRead = { [unowned self] bytes in received(Array(bytes)) }
@@ -77,7 +82,7 @@ public enum BackendProbe {
                 replies.append(parsed.reply)
                 if replies.count == 1 {
                     if identity == .xclient {
-                        link.write(ClientIdentityHeader.xclientCommand(client: IPAddress("127.0.0.1")!, clientPort: 1))
+                        link.write(ClientIdentityHeader.xclientCommand(client: BackendProbe.probeClient, clientPort: 1))
                     }
                     link.write("QUIT\r\n")
                 }
