@@ -16,6 +16,8 @@ public final class SMTPProxy {
     private var settings: SessionSettings
     /// The STARTTLS certificate, when `tls_cert_file` and `tls_key_file` are set.
     private var tlsContext: TLSServerContext?
+    /// The DNSBL lookups, when `dnsbl_sites` names any.
+    private var dnsbl: DNSBLChecker?
     private let logWriter: DecisionLogWriter
     private var listeners: [Listener] = []
     private var sessions: [ObjectIdentifier: SessionDriver] = [:]
@@ -60,14 +62,33 @@ public final class SMTPProxy {
             }
             listeners.append(listener)
         }
+        dnsbl = try DNSBLChecker.make(configuration: configuration, loop: loop)
+        startZoneHealthChecks()
         // Expired harvest blocks are dropped now and then, so the table stays small.
         schedulePrune()
     }
 
     /// New policy for new sessions. Returns nothing: the caller validated it.
     public func reload(_ configuration: Configuration, recipientMap: RecipientMap, tls: TLSServerContext?) {
+        let dnsblChanged = configuration.dnsblSites != self.configuration.dnsblSites
+            || configuration.dnsblThreshold != self.configuration.dnsblThreshold
+            || configuration.dnsblTimeout != self.configuration.dnsblTimeout
+            || configuration.dnsServers != self.configuration.dnsServers
         self.configuration = configuration
         self.tlsContext = tls
+        if dnsblChanged {
+            // Lookups in flight finish on the old checker; it closes once they must be done.
+            if let old = dnsbl {
+                _ = loop.schedule(after: old.timeout + .seconds(1)) { old.close() }
+            }
+            do {
+                dnsbl = try DNSBLChecker.make(configuration: configuration, loop: loop)
+                startZoneHealthChecks()
+            } catch {
+                dnsbl = nil
+                note(.dnsbl, reason: .dnsblError, detail: "cannot open DNS sockets: \(error); DNSBL checks are off")
+            }
+        }
         settings = SessionSettings(configuration: configuration, recipientMap: recipientMap)
         log(DecisionRecord(timestamp: Timestamp(millisecondsSinceEpoch: 0), event: .reload, decision: .accept, reason: .accepted))
     }
@@ -146,15 +167,23 @@ public final class SMTPProxy {
         }
 
         let standing = ClientStanding(isTrusted: configuration.trustedNetworks.contains { $0.contains(client) })
+        // Trusted clients are exempt from rule 5: no lookup for them.
+        let checker = standing.isTrusted ? nil : dnsbl
         let machine = SessionMachine(
             sessionID: sessionID,
             peer: SessionPeer(client: client, clientPort: peerAddress.port, server: IPAddress(server), serverPort: server.port),
-            settings: settings, standing: standing)
+            settings: settings, standing: standing, dnsblPending: checker != nil)
         let session = SessionDriver(proxy: self, client: connection, clientAddress: client, machine: machine, tlsContext: tlsContext)
         sessions[ObjectIdentifier(session)] = session
         connectionsPerClient[client, default: 0] += 1
         let backend = SocketAddress(host: configuration.backend.address.description, port: configuration.backend.port)!
         session.start(backendAddress: backend, connectTimeout: settings.commandTimeout)
+        if let checker {
+            // Started at connect, for all zones at once, so the result is there by RCPT.
+            session.dnsblCheck = checker.check(client: client) { [weak session] result in
+                session?.dnsblResolved(result)
+            }
+        }
     }
 
     private func refuseAtConnect(_ connection: BufferedConnection, sessionID: String, client: IPAddress, reply: Reply, reason: Reason) {
@@ -162,6 +191,16 @@ public final class SMTPProxy {
                            client: client.description, decision: .drop, code: reply.code, enhanced: reply.enhanced, reason: reason))
         connection.write(reply.wireBytes)
         connection.closeAfterFlush()
+    }
+
+    /// Zone health (RFC 5782 test points) at start and every five minutes; a zone disabled or
+    /// re-enabled is logged loudly, on stderr too.
+    private func startZoneHealthChecks() {
+        dnsbl?.startHealthChecks { [weak self] transition in
+            guard let self else { return }
+            note(.dnsbl, reason: transition.isAlarm ? .dnsblError : nil, detail: transition.description)
+            if transition.isAlarm { StandardErrorLine.write("relayguard: \(transition.description)") }
+        }
     }
 
     private func makeSessionID() -> String {

@@ -20,6 +20,8 @@ final class SessionDriver {
     private let tlsContext: TLSServerContext?
     /// Set once the machine said `.startTLS`: from then on the client speaks TLS records.
     private var tls: TLSConnection?
+    /// The DNSBL lookup started at accept, cancelled if the session ends first.
+    var dnsblCheck: DNSBLCheck?
     private var tarpitTimer: TimerHandle?
     private var idleTimer: TimerHandle?
     private var backendTimer: TimerHandle?
@@ -63,6 +65,13 @@ final class SessionDriver {
                 perform(machine.backendFailed("cannot connect to backend \(backendAddress): \(error)"))
             }
         }
+    }
+
+    /// The DNSBL lookup for this client has its result.
+    func dnsblResolved(_ result: DNSBLResult) {
+        dnsblCheck = nil
+        guard !ended else { return }
+        perform(machine.dnsblResolved(result))
     }
 
     /// SIGTERM after the drain period.
@@ -160,6 +169,8 @@ final class SessionDriver {
         guard !ended else { return }
         ended = true
         for timer in SessionTimer.allCases { cancel(timer) }
+        dnsblCheck?.cancel()
+        dnsblCheck = nil
         connector?.cancel()
         connector = nil
         backend?.close()

@@ -31,6 +31,7 @@ extension SessionMachine {
 
     /// One parsed command, with its original bytes.
     mutating func handle(_ command: Command, line: [UInt8]) -> [SessionAction] {
+        if rejectedAtConnect { return answerAfterRejection(command) }
         switch command {
         case .helo(let name):
             return forward(line, answering: .helo(extended: false, name: name), lastInGroup: true)
@@ -134,6 +135,18 @@ extension SessionMachine {
         return [.log(commandRecord("AUTH", reply: reply, reason: .badSequence))]
     }
 
+    /// After a 554 greeting (DNSBL, reject-at-connect): QUIT is answered, everything else is
+    /// `503 5.5.1`, nothing is forwarded (there is no backend link).
+    mutating func answerAfterRejection(_ command: Command) -> [SessionAction] {
+        if case .quit = command {
+            holdingInput = true
+            pending.append(PendingReply(source: .local(Reply(221, "2.0.0", "Bye")), answering: .quit))
+            return []
+        }
+        return protocolError(Reply(503, "5.5.1", "Error: access denied for your address; only QUIT"), reason: .dnsblListed,
+                             verb: command.verb)
+    }
+
     /// Sends the command's original bytes to the backend and owes the client its reply.
     mutating func forward(_ line: [UInt8], answering: PendingReply.Answering, lastInGroup: Bool) -> [SessionAction] {
         let firstAwaited = !pending.contains(where: { $0.isAwaitingBackend })
@@ -162,6 +175,10 @@ extension SessionMachine {
         }
         var owed = PendingReply(source: .local(refusal), answering: .local)
         var entry = record(.rcpt, reply: refusal, reason: decision.reason)
+        if decision.reason == .dnsblListed, let dnsblResult {
+            entry.dnsblScore = dnsblResult.score.score
+            entry.dnsblHits = dnsblResult.score.hits
+        }
         entry.from = sender.map { LogText($0) }
         entry.rcpt = LogText(address)
         if !standing.mayRelay {

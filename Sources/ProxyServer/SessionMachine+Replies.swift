@@ -19,6 +19,9 @@ extension SessionMachine {
                 guard pending.isEmpty else { break }
                 holdingInput = false
             }
+            // dnsbl_action = reject: after MAIL, wait for the lookup started at connect, so the
+            // first RCPT is decided with the listing known (usually it already is).
+            if dnsblPending && settings.dnsblAction == .reject && sender != nil { break }
             guard pending.count < settings.maxPipelinedCommands else { break }
             guard let event = framer.nextEvent() else {
                 // A TLS handshake record where a command belongs (SPEC section 6): not SMTP.
@@ -119,6 +122,16 @@ extension SessionMachine {
             return [.sendToBackend(ClientIdentityHeader.xclientCommand(client: peer.client, clientPort: peer.clientPort)),
                     .setTimer(.backendReply, settings.commandTimeout)]
         }
+        if dnsblPending && settings.dnsblAction == .rejectAtConnect {
+            // The greeting waits for the DNSBL result: a listed client gets 554 instead.
+            heldGreeting = reply
+            return [.cancelTimer(.backendReply)]
+        }
+        return openSession(greeting: reply)
+    }
+
+    /// Relays the backend's greeting: the session begins.
+    mutating func openSession(greeting reply: Reply) -> [SessionAction] {
         phase = .commands
         var actions: [SessionAction] = [
             .cancelTimer(.backendReply),

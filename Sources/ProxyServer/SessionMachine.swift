@@ -33,6 +33,14 @@ public struct SessionMachine {
     }
 
     var phase: Phase = .awaitingBackendGreeting
+    /// The DNSBL lookup started at connect: not asked (no lists, or a trusted client),
+    /// pending, or resolved with `dnsblResult`.
+    var dnsblPending: Bool
+    var dnsblResult: DNSBLResult?
+    /// `reject-at-connect`: the backend's greeting, held until the DNSBL result is known.
+    var heldGreeting: Reply?
+    /// The client was greeted with 554 for a DNSBL listing: only QUIT is left to it.
+    var rejectedAtConnect = false
     /// The session is inside TLS terminated by relayguard.
     var inTLS = false
     /// The backend answered AUTH with 334: the next client line is a SASL response, forwarded
@@ -66,7 +74,9 @@ public struct SessionMachine {
     var preambleChecked = false
     var backendLinkOpen = true
 
-    public init(sessionID: String, peer: SessionPeer, settings: SessionSettings, standing: ClientStanding) {
+    /// `dnsblPending`: a DNSBL lookup for this client has started; `dnsblResolved` follows.
+    public init(sessionID: String, peer: SessionPeer, settings: SessionSettings, standing: ClientStanding, dnsblPending: Bool = false) {
+        self.dnsblPending = dnsblPending
         self.sessionID = sessionID
         self.peer = peer
         self.settings = settings
@@ -182,6 +192,56 @@ public struct SessionMachine {
     public mutating func clientClosed() -> [SessionAction] {
         guard phase != .closed else { return [] }
         return close(reason: .clientClosed, closeBackendLink: true)
+    }
+
+    /// The DNSBL lookup started at connect has its result (SPEC section 4 rule 5; dnsbl_action).
+    public mutating func dnsblResolved(_ result: DNSBLResult) -> [SessionAction] {
+        guard phase != .closed, dnsblPending else { return [] }
+        dnsblPending = false
+        dnsblResult = result
+        var actions: [SessionAction] = []
+        if result.score.score != 0 || result.reason != nil {
+            let refuses = result.isListed && settings.dnsblAction != .log
+            var entry = record(.dnsbl, refuses ? .reject : .accept, reason: result.reason ?? .accepted)
+            entry.dnsblScore = result.score.score
+            entry.dnsblHits = result.score.hits
+            let unanswered = result.timedOutZones.map { "\($0) timed out" } + result.failedZones.map { "\($0) failed" }
+            if !unanswered.isEmpty { entry.detail = LogText(unanswered.joined(separator: ", ")) }
+            actions.append(.log(entry))
+        }
+        switch settings.dnsblAction {
+        case .reject:
+            standing.dnsblListing = result.listing(for: .reject)
+        case .log:
+            break
+        case .rejectAtConnect:
+            if result.isListed { return actions + rejectAtConnect(result) }
+        }
+        if let greeting = heldGreeting {
+            heldGreeting = nil
+            return actions + openSession(greeting: greeting)
+        }
+        return actions + pump()
+    }
+
+    /// `dnsbl_action = reject-at-connect` and the client is listed: a 554 greeting, the
+    /// backend link closed unused, and only QUIT left to the client (RFC 5321 section 3.1).
+    mutating func rejectAtConnect(_ result: DNSBLResult) -> [SessionAction] {
+        let reply = RelayReplies.dnsblListed(zones: result.score.listingZones)
+        var entry = record(.connect, reply: reply, reason: .dnsblListed)
+        entry.dnsblScore = result.score.score
+        entry.dnsblHits = result.score.hits
+        var actions: [SessionAction] = [.log(entry), .cancelTimer(.backendReply)]
+        if backendLinkOpen {
+            backendLinkOpen = false
+            actions.append(.closeBackend)
+        }
+        heldGreeting = nil
+        rejectedAtConnect = true
+        phase = .commands
+        actions.append(.sendToClient(Reply(554, "5.7.1", "\(settings.hostname) \(reply.text)").wireBytes))
+        actions.append(.setTimer(.clientIdle, settings.commandTimeout))
+        return actions + pump()
     }
 
     /// The TLS handshake that followed `.startTLS` completed. All SMTP state was forgotten at

@@ -17,6 +17,8 @@ public struct SessionSettings: Sendable {
     public var maxPipelinedCommands: Int = 100
     /// A certificate is configured: STARTTLS is offered and terminated by relayguard.
     public var offerSTARTTLS: Bool
+    /// What a DNSBL listing does (`dnsbl_action`).
+    public var dnsblAction: DNSBLAction
 
     public init(configuration: Configuration, recipientMap: RecipientMap) {
         rules = RelayRules(configuration: configuration, recipientMap: recipientMap)
@@ -29,5 +31,6 @@ public struct SessionSettings: Sendable {
         commandTimeout = configuration.commandTimeout
         dataTimeout = configuration.dataTimeout
         offerSTARTTLS = configuration.tlsCertFile != nil && configuration.tlsKeyFile != nil
+        dnsblAction = configuration.dnsblAction
     }
 }

@@ -54,7 +54,7 @@ struct SessionHarness {
     /// A session from `client` to relayguard's listener at 192.0.2.25:25 (or `server`), with
     /// the base configuration overridden by `config` (`key = value` lines, as in the file).
     init(_ config: String = "", recipients: [String] = [], client: String = "203.0.113.5", clientPort: UInt16 = 40000,
-         server: String = "192.0.2.25", serverPort: UInt16 = 25) throws {
+         server: String = "192.0.2.25", serverPort: UInt16 = 25, dnsblPending: Bool = false) throws {
         configuration = try ConfigurationParser.parse(Self.merged(config), file: "test.conf", defaultHostname: "unused.example")
         let recipientMap = try RecipientMap(entries: recipients)
         let settings = SessionSettings(configuration: configuration, recipientMap: recipientMap)
@@ -63,7 +63,7 @@ struct SessionHarness {
         machine = SessionMachine(
             sessionID: "0000abcd",
             peer: SessionPeer(client: clientAddress, clientPort: clientPort, server: IPAddress(server)!, serverPort: serverPort),
-            settings: settings, standing: standing)
+            settings: settings, standing: standing, dnsblPending: dnsblPending)
     }
 
     /// The base configuration with the lines of `config` replacing those of the same key.
@@ -106,6 +106,7 @@ struct SessionHarness {
     mutating func backend(_ text: String) { perform(machine.receivedFromBackend(Array(text.utf8))) }
     mutating func backendFails(_ why: String = "backend closed the connection") { perform(machine.backendFailed(why)) }
     mutating func clientCloses() { perform(machine.clientClosed()) }
+    mutating func dnsblResolved(_ result: DNSBLResult) { perform(machine.dnsblResolved(result)) }
     mutating func tlsEstablished() { perform(machine.tlsEstablished(protocolName: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384")) }
     mutating func tlsFails(_ why: String = "handshake failed") { perform(machine.tlsFailed(why)) }
 
