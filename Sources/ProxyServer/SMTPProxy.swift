@@ -177,7 +177,8 @@ public final class SMTPProxy {
         sessions[ObjectIdentifier(session)] = session
         connectionsPerClient[client, default: 0] += 1
         let backend = SocketAddress(host: configuration.backend.address.description, port: configuration.backend.port)!
-        session.start(backendAddress: backend, connectTimeout: settings.commandTimeout)
+        session.start(backendAddress: backend, connectTimeout: settings.commandTimeout,
+                      deferBackend: checker != nil && settings.dnsblAction == .rejectAtConnect)
         if let checker {
             // Started at connect, for all zones at once, so the result is there by RCPT.
             session.dnsblCheck = checker.check(client: client) { [weak session] result in

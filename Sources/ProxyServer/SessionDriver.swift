@@ -22,6 +22,8 @@ final class SessionDriver {
     private var tls: TLSConnection?
     /// The DNSBL lookup started at accept, cancelled if the session ends first.
     var dnsblCheck: DNSBLCheck?
+    /// The backend link to open after the DNSBL result (reject-at-connect).
+    private var deferredBackend: (SocketAddress, Duration)?
     private var tarpitTimer: TimerHandle?
     private var idleTimer: TimerHandle?
     private var backendTimer: TimerHandle?
@@ -41,7 +43,9 @@ final class SessionDriver {
         self.startedAt = client.loop.now()
     }
 
-    func start(backendAddress: SocketAddress, connectTimeout: Duration) {
+    /// Starts the session. `deferBackend`: open the backend link only once the DNSBL result is
+    /// in (reject-at-connect: a listed client never reaches the backend at all).
+    func start(backendAddress: SocketAddress, connectTimeout: Duration, deferBackend: Bool = false) {
         client.onRead = { [unowned self] bytes in
             if let tls {
                 receivedTLS(tls, bytes)
@@ -51,6 +55,15 @@ final class SessionDriver {
         }
         client.onEndOfInput = { [unowned self] in perform(machine.clientClosed()) }
         client.onError = { [unowned self] _ in perform(machine.clientClosed()) }
+        if deferBackend {
+            deferredBackend = (backendAddress, connectTimeout)
+        } else {
+            connectBackend(backendAddress, timeout: connectTimeout)
+        }
+    }
+
+    /// Opens the backend link (at accept, or after the DNSBL result for reject-at-connect).
+    private func connectBackend(_ backendAddress: SocketAddress, timeout connectTimeout: Duration) {
         connector = OutboundConnector.connect(to: backendAddress, timeout: connectTimeout, loop: client.loop) { [unowned self] result in
             connector = nil
             switch result {
@@ -72,6 +85,10 @@ final class SessionDriver {
         dnsblCheck = nil
         guard !ended else { return }
         perform(machine.dnsblResolved(result))
+        if !ended, let (address, timeout) = deferredBackend {
+            deferredBackend = nil
+            connectBackend(address, timeout: timeout)
+        }
     }
 
     /// SIGTERM after the drain period.
@@ -143,6 +160,7 @@ final class SessionDriver {
             case .blockClient:
                 proxy.blockHarvester(clientAddress)
             case .closeBackend:
+                deferredBackend = nil
                 connector?.cancel()
                 connector = nil
                 backend?.close()
