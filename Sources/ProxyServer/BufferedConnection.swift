@@ -141,7 +141,7 @@ public final class BufferedConnection: ReadinessHandler {
         onWriteQueueDrained = nil
         onError = nil
         guard isOpen else { return }
-        if isRegistered { loop.deregister(fd) }
+        if isRegistered { loop.deregister(fd, closing: true) }
         isRegistered = false
         Socket.close(fd)
         fd = -1

@@ -33,7 +33,7 @@ public final class EventLoop {
     }
 
     /// Size of the shared read buffer, and so the most one connection reads per turn.
-    public static let readBufferSize = 65_536
+    public static let readBufferSize = 256 * 1024
     private static let maxEventsPerWait = 256
     private static let remoteTag = UInt64.max
 
@@ -180,10 +180,13 @@ public final class EventLoop {
     }
 
     /// Stops reporting on `fd` and releases the handler. Call before closing the descriptor.
-    public func deregister(_ fd: Int32) {
+    /// `closing`: the caller closes `fd` right after, which removes it from the epoll set by
+    /// itself (the descriptor is never duplicated), so the `EPOLL_CTL_DEL` system call is saved;
+    /// an event already fetched for it is dropped by its registration number.
+    public func deregister(_ fd: Int32, closing: Bool = false) {
         let slot = Int(fd)
         guard slot < registrations.count, registrations[slot] != nil else { return }
-        _ = control(LinuxSystemCalls.EPOLL_CTL_DEL, fd, events: [], data: 0)
+        if !closing { _ = control(LinuxSystemCalls.EPOLL_CTL_DEL, fd, events: [], data: 0) }
         registrations[slot] = nil
         registrationCount -= 1
     }

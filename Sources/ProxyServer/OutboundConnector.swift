@@ -119,7 +119,7 @@ public final class OutboundConnector: ReadinessHandler {
         if let timer { loop.cancel(timer) }
         timer = nil
         guard fd >= 0 else { return }
-        loop.deregister(fd)
+        loop.deregister(fd, closing: closing)
         if closing { Socket.close(fd) }
         fd = -1
     }

@@ -24,7 +24,10 @@ extension SessionMachine {
     /// second message inside the first; a backend that ends data differently from relayguard
     /// would read the smuggled commands as its own. A chunk with a defect is never forwarded,
     /// and the backend link is closed without an end of data, so the message never completes.
-    mutating func scanMessage(_ bytes: ArraySlice<UInt8>) -> [SessionAction] {
+    ///
+    /// `whole`: the array `bytes` is all of, when it is; a clean chunk is then forwarded as that
+    /// array, without a copy (the common case, on every read of every message).
+    mutating func scanMessage(_ bytes: ArraySlice<UInt8>, whole: [UInt8]? = nil) -> [SessionAction] {
         var actions: [SessionAction] = []
         let defectsBefore = scanner.defects
         let result = scanner.scan(bytes)
@@ -36,6 +39,12 @@ extension SessionMachine {
                 backendLinkOpen = false
                 actions.append(.closeBackend)
                 actions.append(.cancelTimer(.backendReply))
+            } else if !messageHeldCR && (result.isEndOfData || messagePart.last != 13) {
+                if let whole, messagePart.count == whole.count {
+                    actions.append(.sendToBackend(whole))
+                } else if !messagePart.isEmpty {
+                    actions.append(.sendToBackend(Array(messagePart)))
+                }
             } else {
                 // A CR at the end of a chunk may turn out bare with the next byte: it is held
                 // back until then, so the backend gets nothing from a defect on, however the

@@ -155,7 +155,7 @@ public struct SessionMachine {
         var actions: [SessionAction] = []
         if phase == .message {
             actions.append(.setTimer(.clientIdle, settings.dataTimeout))
-            actions += scanMessage(bytes[...])
+            actions += scanMessage(bytes[...], whole: bytes)
         } else if !preambleChecked {
             // The first bytes decide whether this is SMTP at all: a PROXY v2 signature starts
             // with CRLFs and a TLS ClientHello with binary, neither of which frames as a line.
