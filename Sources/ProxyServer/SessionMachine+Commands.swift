@@ -184,8 +184,8 @@ extension SessionMachine {
         if !standing.mayRelay {
             let verdict = decision.countsAsInvalidRecipient ? limits.recordInvalidRecipient() : limits.recordError()
             switch verdict {
-            case .proceed(let count):
-                owed.tarpit = settings.tarpit.delay(forRejection: count)
+            case .proceed:
+                owed.tarpit = nextTarpitDelay()
                 if owed.tarpit > .zero { entry.tarpitMs = Int(owed.tarpit.milliseconds) }
             case .limitReached:
                 let countsRecipients = decision.countsAsInvalidRecipient

@@ -183,8 +183,8 @@ extension SessionMachine {
             if reply.isPermanentFailure && !standing.mayRelay {
                 // SPEC section 5: the backend's 5xx counts exactly like a map miss.
                 switch limits.recordInvalidRecipient() {
-                case .proceed(let count):
-                    owed.tarpit = settings.tarpit.delay(forRejection: count)
+                case .proceed:
+                    owed.tarpit = nextTarpitDelay()
                     if owed.tarpit > .zero { entry.tarpitMs = Int(owed.tarpit.milliseconds) }
                 case .limitReached:
                     written = RelayReplies.tooManyInvalidRecipients
@@ -241,6 +241,14 @@ extension SessionMachine {
     /// The backend closed the transaction. The `max_recipients` count is reset by the callers
     /// that know no later RCPT was read meanwhile: not an RSET reply, which may come after
     /// RCPTs pipelined behind it (the RSET command itself reset the count).
+    /// The delay for the next refused RCPT: the n-th refused RCPT of the session, whatever
+    /// refused it (relayguard's rules, a syntax error, the backend), waits
+    /// min(n × tarpit_delay, tarpit_max_delay) (SPEC section 3). Survives RSET.
+    mutating func nextTarpitDelay() -> Duration {
+        refusedRecipients += 1
+        return settings.tarpit.delay(forRejection: refusedRecipients)
+    }
+
     mutating func endTransaction() {
         inTransaction = false
         recipientsInTransaction = 0

@@ -62,6 +62,8 @@ public struct SessionMachine {
     var recipientsInTransaction = 0
     /// RCPTs of this transaction forwarded to the backend: `max_recipients` counts these.
     var forwardedRecipients = 0
+    /// RCPTs refused in this session, for the tarpit's n (the limits count apart).
+    var refusedRecipients = 0
     var heloName: String?
     var sender: String?
     /// The message being received was refused (bare newline): consume it, forward nothing.
@@ -106,6 +108,13 @@ public struct SessionMachine {
     /// The backend link could not be opened, or closed on its own.
     public mutating func backendFailed(_ why: String) -> [SessionAction] {
         backendLinkOpen = false
+        // The backend answered QUIT and closed, as it should, while replies to earlier commands
+        // are still owed (a tarpitted refusal): not a failure. They go out in order, the 221
+        // last, and the session ends there.
+        if (phase == .commands || phase == .message), !pending.contains(where: { $0.isAwaitingBackend }),
+           pending.contains(where: { $0.answering == .quit }) {
+            return []
+        }
         return failBackend(why)
     }
 

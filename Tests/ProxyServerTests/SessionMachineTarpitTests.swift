@@ -208,3 +208,41 @@ struct SessionMachineTarpitTests {
         #expect(session.isClosed)
     }
 }
+
+@Suite("Session machine: the tarpit's n counts refused RCPTs")
+struct SessionMachineTarpitCountTests {
+    @Test("a syntax error refusal is the n-th refused RCPT, not the n-th protocol error")
+    func syntaxErrorCountsAsRefusedRecipient() throws {
+        var session = try SessionHarness("tarpit_delay = 500ms\ntarpit_max_delay = 5s")
+        session.openWithEHLO()
+        session.client("FROBNICATE\r\nWIBBLE\r\nXYZZY\r\n")
+        _ = session.takeClient()
+        session.client("MAIL FROM:<a@remote.example>\r\n")
+        session.backend("250 2.1.0 Ok\r\n")
+        session.client("RCPT TO:<bad address@local.example>\r\n")
+        #expect(session.runningTimers[.tarpit] == .milliseconds(500), "first refused RCPT: one delay")
+        session.fire(.tarpit)
+        session.client("RCPT TO:<someone@remote.example>\r\n")
+        #expect(session.runningTimers[.tarpit] == .seconds(1), "second refused RCPT: two delays")
+    }
+}
+
+@Suite("Session machine: QUIT pipelined behind a tarpitted refusal")
+struct SessionMachineQuitBehindTarpitTests {
+    @Test("the backend's 221 and close do not cut the owed 550: 550, then 221, then close")
+    func quitAfterTarpit() throws {
+        var session = try SessionHarness("tarpit_delay = 1s")
+        session.openWithEHLO()
+        _ = session.takeClient()
+        _ = session.takeBackend()
+        session.client("MAIL FROM:<erin@remote.example>\r\nRCPT TO:<someone@remote.example>\r\nQUIT\r\n")
+        #expect(session.takeBackend() == "MAIL FROM:<erin@remote.example>\r\nQUIT\r\n")
+        session.backend("250 2.1.0 Ok\r\n221 2.0.0 Bye\r\n")
+        session.backendFails("backend closed the connection")
+        #expect(session.takeClient() == "250 2.1.0 Ok\r\n")
+        #expect(!session.isClosed)
+        session.fire(.tarpit)
+        #expect(session.takeClient() == "550 5.7.1 Unable to relay for <someone@remote.example>\r\n221 2.0.0 Bye\r\n")
+        #expect(session.isClosed)
+    }
+}
