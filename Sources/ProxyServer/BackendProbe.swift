@@ -37,7 +37,7 @@ public enum BackendProbe {
     /// The client address the probe's header announces: a documentation address (RFC 5737),
     /// so the one probe session in the backend's log at every start is recognisable and is
     /// never mistaken for a real client, nor for relayguard's own address.
-    static let probeClient = IPAddress("192.0.2.1")!
+    static let probeClient = IPAddress("198.51.100.254")!
 
     /// One probe conversation: header, greeting, QUIT, and every reply until the backend closes.
     private final class Conversation {

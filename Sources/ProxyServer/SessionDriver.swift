@@ -107,16 +107,19 @@ final class SessionDriver {
             return
         case .failed(let why):
             perform(wasHandshaking ? machine.tlsFailed("handshake failed: \(why)") : machine.clientClosed())
-        case .established:
+        case .established, .closedByPeer:
+            // One read may hold the client's Finished, its first commands and its close_notify:
+            // each is taken in that order.
             if wasHandshaking {
                 perform(machine.tlsEstablished(protocolName: tls.protocolName, cipher: tls.cipherName))
             }
             if !plaintext.isEmpty && !ended { perform(machine.receivedFromClient(plaintext)) }
+            if tls.state == .closedByPeer && !ended { perform(machine.clientClosed()) }
         }
     }
 
     private func writeToClient(_ bytes: [UInt8]) {
-        if let tls, tls.state == .established {
+        if let tls, tls.state == .established || tls.state == .closedByPeer {
             tls.send(bytes)
             client.write(tls.takeOutgoing())
         } else {

@@ -23,12 +23,18 @@ extension SessionMachine {
             // first RCPT is decided with the listing known (usually it already is).
             if dnsblPending && settings.dnsblAction == .reject && sender != nil { break }
             guard pending.count < settings.maxPipelinedCommands else { break }
-            guard let event = framer.nextEvent() else {
-                // A TLS handshake record where a command belongs (SPEC section 6): not SMTP.
-                if framer.bufferedBytesStart(with: [0x16, 0x03]) { actions += refuseNonSMTP(.nonSMTPCommand) }
+            // A TLS handshake record where a command belongs (SPEC section 6): not SMTP, whether
+            // or not it holds a CRLF, and before its length can make it "a line too long".
+            if framer.bufferedBytesStart(with: [0x16, 0x03]) {
+                actions += refuseNonSMTP(.nonSMTPCommand)
                 break
             }
+            guard let event = framer.nextEvent() else { break }
             actions += expectingSASLResponse ? forwardSASLResponse(event) : handle(event)
+        }
+        // The client has gone: once everything it sent is answered, the session ends.
+        if clientInputEnded && phase == .commands && pending.isEmpty {
+            actions += close(reason: .clientClosed, closeBackendLink: true)
         }
         return actions
     }
@@ -180,7 +186,15 @@ extension SessionMachine {
                 // looked in ("in virtual mailbox table" tells a harvester how the site is built).
                 written = RelayReplies.unknownUser(address)
             }
-            if reply.isPermanentFailure && !standing.mayRelay {
+            if reply.code == 503 {
+                // "need MAIL command": a sequence error, counted as one, not a probed address.
+                if !standing.mayRelay, case .limitReached = limits.recordError() {
+                    written = RelayReplies.tooManyErrors
+                    owed.endsSession = .tooManyErrors
+                    entry = record(.rcpt, reply: written, reason: .tooManyErrors)
+                    entry.rcpt = LogText(address)
+                }
+            } else if reply.isPermanentFailure && !standing.mayRelay {
                 // SPEC section 5: the backend's 5xx counts exactly like a map miss.
                 switch limits.recordInvalidRecipient() {
                 case .proceed:
@@ -220,10 +234,12 @@ extension SessionMachine {
                 standing.isAuthenticated = true
                 actions.append(.log(record(.auth, reply: reply, reason: .authenticated)))
             default:
-                actions.append(.log(record(.auth, reply: reply, reason: .authFailed)))
                 if reply.isPermanentFailure || reply.isTransientFailure, case .limitReached = limits.recordError() {
                     written = RelayReplies.tooManyErrors
                     owed.endsSession = .tooManyErrors
+                    actions.append(.log(record(.auth, reply: written, reason: .tooManyErrors)))
+                } else {
+                    actions.append(.log(record(.auth, reply: reply, reason: .authFailed)))
                 }
             }
         case .internalReset:

@@ -74,6 +74,8 @@ public struct SessionMachine {
     /// The client's first bytes, until they are known to be SMTP.
     var preamble: [UInt8] = []
     var preambleChecked = false
+    /// The client sent EOF: answer what it sent, then close.
+    var clientInputEnded = false
     var backendLinkOpen = true
 
     /// `dnsblPending`: a DNSBL lookup for this client has started; `dnsblResolved` follows.
@@ -198,8 +200,16 @@ public struct SessionMachine {
     }
 
     /// The client closed its side.
+    ///
+    /// A client that half-closes after its last commands (QUIT, then EOF or TLS close_notify in
+    /// the same read) still gets the replies to what it sent; the session ends when they are
+    /// written. In the middle of a message, or with nothing owed, it ends at once.
     public mutating func clientClosed() -> [SessionAction] {
         guard phase != .closed else { return [] }
+        if phase == .commands && (!pending.isEmpty || framer.bufferedByteCount > 0) {
+            clientInputEnded = true
+            return pump()
+        }
         return close(reason: .clientClosed, closeBackendLink: true)
     }
 

@@ -11,6 +11,8 @@ public final class TLSConnection {
     public enum State: Equatable {
         case handshaking
         case established
+        /// The client sent close_notify after a completed handshake: no more plaintext comes.
+        case closedByPeer
         case failed(String)
     }
 
@@ -73,7 +75,7 @@ public final class TLSConnection {
             }
             let error = SSL_get_error(ssl, count)
             if error == SSL_ERROR_ZERO_RETURN {
-                state = .failed("client closed TLS")
+                state = .closedByPeer
             } else if error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE {
                 state = .failed(TLSError.queuedErrors())
             }
@@ -84,7 +86,7 @@ public final class TLSConnection {
 
     /// Encrypts plaintext for the client; collect it with `takeOutgoing()`.
     public func send(_ plaintext: [UInt8]) {
-        guard case .established = state, !plaintext.isEmpty else { return }
+        guard state == .established || state == .closedByPeer, !plaintext.isEmpty else { return }
         plaintext.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {

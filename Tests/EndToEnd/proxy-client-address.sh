@@ -64,8 +64,8 @@ for n in 2 3; do
     grep -qE "^Received: from client-(two|three)\.example \(unknown \[127\.0\.0\.$n\]\)" "$file" ||
         fail "the Received header of $file does not name 127.0.0.$n: $(grep -A1 '^Received:' "$file")"
 done
-# Postfix never took a message from relayguard's own address. The only sessions it saw from
-# 127.0.0.1 are relayguard's start-up probes (identity header naming 127.0.0.1, then QUIT).
+# Postfix never took a message from relayguard's own address, and read nothing from it but
+# QUIT (relayguard's start-up probe announces 198.51.100.254).
 maillog_lacks "$PF" 'client=[^ ]*\[127\.0\.0\.1\]'
 if grep -E 'smtpd\[[0-9]+\]: < [^ ]+\[127\.0\.0\.1\]: ' "$PF/maillog" | grep -vE ': QUIT$' >&2; then
     fail "Postfix read commands other than the start-up probe's QUIT from 127.0.0.1 (above)"
@@ -145,8 +145,14 @@ EOF
 done
 python3 - "$E2E_TMP" <<'EOF' || fail "relayguard's identity headers are not PROXY v1 / v2 naming 127.0.0.2 (above)"
 import glob, re, socket, sys
+PROBE_V1 = b"PROXY TCP4 198.51.100.254 "
+PROBE_V2 = socket.inet_aton("198.51.100.254")
+def is_start_up_probe(header):
+    # relayguard's start-up check announces the documentation address 198.51.100.254
+    return header.startswith(PROBE_V1) or (header.startswith(b"\r\n\r\n\x00\r\nQUIT\n") and header[16:20] == PROBE_V2)
 def headers(identity):
-    return [open(path, "rb").read() for path in sorted(glob.glob(f"{sys.argv[1]}/header-{identity}.bin.*"))]
+    found = [open(path, "rb").read() for path in sorted(glob.glob(f"{sys.argv[1]}/header-{identity}.bin.*"))]
+    return [header for header in found if not is_start_up_probe(header)]
 def v1_client(header):
     match = re.fullmatch(rb"PROXY TCP4 (127\.0\.0\.[0-9]+) 127\.0\.0\.1 \d+ \d+\r\n", header)
     return match and match.group(1).decode()

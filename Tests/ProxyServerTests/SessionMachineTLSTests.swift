@@ -219,3 +219,49 @@ struct SessionMachineClientHelloTests {
         #expect(session.isClosed)
     }
 }
+
+@Suite("Session machine: fixes found by the TLS end-to-end tests")
+struct SessionMachineTLSFollowUpTests {
+    @Test("a ClientHello longer than a command line, after EHLO, is not SMTP (not 'line too long')")
+    func longClientHello() throws {
+        var session = try SessionHarness()
+        session.openWithEHLO()
+        _ = session.takeClient()
+        session.client(bytes: [0x16, 0x03, 0x01, 0x02, 0x00] + [UInt8](repeating: 0x41, count: 600))
+        #expect(session.takeClient() == "421 4.7.0 Not SMTP; closing\r\n")
+        #expect(session.isClosed)
+    }
+
+    @Test("the AUTH failure that reaches error_limit is logged as the 421 the client got")
+    func authLimitRecord() throws {
+        var session = try SessionHarness(SessionMachineTLSTests.tlsConfig + "\nerror_limit = 2")
+        session.open()
+        session.client("EHLO client.example\r\n")
+        session.backend(SessionMachineTLSTests.backendEHLO)
+        session.client("STARTTLS\r\n")
+        session.backend("250 2.0.0 Ok\r\n")
+        session.tlsEstablished()
+        session.client("EHLO client.example\r\n")
+        session.backend(SessionMachineTLSTests.backendEHLO)
+        session.client("AUTH PLAIN AGFsaWNlAHdyb25n\r\n")
+        session.backend("535 5.7.8 Error: authentication failed\r\n")
+        session.client("AUTH PLAIN AGFsaWNlAHdyb25n\r\n")
+        session.backend("535 5.7.8 Error: authentication failed\r\n")
+        #expect(session.takeClient().hasSuffix("535 5.7.8 Error: authentication failed\r\n421 4.7.0 Too many errors\r\n"))
+        let auths = session.records.filter { $0.event == .auth }
+        #expect(auths.map(\.code) == [535, 421])
+        #expect(auths.last?.reason == .tooManyErrors && auths.last?.decision == .drop)
+    }
+
+    @Test("a backend 503 to a RCPT without MAIL is a sequence error: not tarpitted, not an invalid recipient")
+    func rcptWithoutMail() throws {
+        var session = try SessionHarness("tarpit_delay = 5s")
+        session.openWithEHLO()
+        _ = session.takeClient()
+        session.client("RCPT TO:<alice@local.example>\r\n")
+        session.backend("503 5.5.1 Error: need MAIL command\r\n")
+        #expect(session.takeClient() == "503 5.5.1 Error: need MAIL command\r\n")
+        #expect(session.runningTimers[.tarpit] == nil)
+        #expect(session.machine.limits.invalidRecipients == 0 && session.machine.limits.errors == 1)
+    }
+}

@@ -136,14 +136,37 @@ struct SessionMachineTimeoutTests {
         #expect(session.takeClient() == "")
     }
 
-    @Test("The client leaves: the backend link is closed, disconnect client_closed")
+    @Test("The client leaves with a reply owed: it is written, then the backend link is closed, disconnect client_closed")
     func clientLeaves() throws {
         var session = try Self.session()
         session.client("MAIL FROM:<alice@remote.example>\r\n")
         session.clientCloses()
+        #expect(!session.isClosed, "the MAIL reply is still owed")
+        session.backend("250 2.1.0 Ok\r\n")
         #expect(session.lastActionsContain(.closeBackend))
         #expect(session.isClosed)
         #expect(session.takeRecords().last == .disconnect(.clientClosed))
+    }
+
+    @Test("The client leaves with nothing owed: closed at once")
+    func clientLeavesIdle() throws {
+        var session = try Self.session()
+        session.clientCloses()
+        #expect(session.lastActionsContain(.closeBackend))
+        #expect(session.isClosed)
+        #expect(session.takeRecords().last == .disconnect(.clientClosed))
+    }
+
+    @Test("QUIT then EOF in one read: QUIT is still forwarded and answered 221")
+    func quitThenEOF() throws {
+        var session = try Self.session()
+        _ = session.takeClient()
+        session.client("QUIT\r\n")
+        session.clientCloses()
+        #expect(!session.isClosed)
+        session.backend("221 2.0.0 Bye\r\n")
+        #expect(session.takeClient() == "221 2.0.0 Bye\r\n")
+        #expect(session.isClosed)
     }
 
     @Test("QUIT is forwarded, the 221 relayed, then the session closes")
