@@ -49,6 +49,12 @@ final class SessionDriver {
         client.onRead = { [unowned self] bytes in
             if let tls {
                 receivedTLS(tls, bytes)
+            } else if machine.isReceivingMessage {
+                // The hot path of every message: scanned in the read buffer, clean bytes
+                // written to the backend straight from it.
+                let (forward, actions) = machine.receivedMessageBytes(bytes)
+                if forward > 0 { backend?.write(UnsafeRawBufferPointer(rebasing: bytes[0..<forward])) }
+                perform(actions)
             } else {
                 perform(machine.receivedFromClient(Array(bytes)))
             }

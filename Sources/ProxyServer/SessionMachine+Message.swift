@@ -26,12 +26,36 @@ extension SessionMachine {
     /// and the backend link is closed without an end of data, so the message never completes.
     ///
     /// `whole`: the array `bytes` is all of, when it is; a clean chunk is then forwarded as that
-    /// array, without a copy (the common case, on every read of every message).
+    /// array, without a copy.
     mutating func scanMessage(_ bytes: ArraySlice<UInt8>, whole: [UInt8]? = nil) -> [SessionAction] {
+        let (inPlace, actions) = bytes.withUnsafeBytes { scanMessage(raw: $0) }
+        guard inPlace > 0 else { return actions }
+        let forwarded: [UInt8] = if let whole, inPlace == whole.count { whole } else { Array(bytes.prefix(inPlace)) }
+        return [.sendToBackend(forwarded)] + actions
+    }
+
+    /// Message bytes straight from the driver's read buffer (no copy on the common path).
+    /// Returns how many leading bytes of `bytes` the driver must write to the backend as they
+    /// are, before it performs the actions.
+    public mutating func receivedMessageBytes(_ bytes: UnsafeRawBufferPointer) -> (forward: Int, actions: [SessionAction]) {
+        guard phase == .message else {
+            return (0, receivedFromClient(Array(bytes)))
+        }
+        var actions: [SessionAction] = [.setTimer(.clientIdle, settings.dataTimeout)]
+        let (inPlace, scanned) = scanMessage(raw: bytes)
+        actions += scanned
+        actions += pump()
+        return (inPlace, actions)
+    }
+
+    /// The whole scan, on raw bytes. Returns the count of leading bytes to forward unchanged
+    /// (the clean, common case) and the other actions.
+    mutating func scanMessage(raw bytes: UnsafeRawBufferPointer) -> (inPlace: Int, actions: [SessionAction]) {
         var actions: [SessionAction] = []
+        var inPlace = 0
         let defectsBefore = scanner.defects
         let result = scanner.scan(bytes)
-        let messagePart = bytes.prefix(result.consumed)
+        let messagePart = UnsafeRawBufferPointer(rebasing: bytes[0..<result.consumed])
         if !messageAborted {
             if scanner.defects != defectsBefore {
                 messageAborted = true
@@ -40,11 +64,7 @@ extension SessionMachine {
                 actions.append(.closeBackend)
                 actions.append(.cancelTimer(.backendReply))
             } else if !messageHeldCR && (result.isEndOfData || messagePart.last != 13) {
-                if let whole, messagePart.count == whole.count {
-                    actions.append(.sendToBackend(whole))
-                } else if !messagePart.isEmpty {
-                    actions.append(.sendToBackend(Array(messagePart)))
-                }
+                inPlace = messagePart.count
             } else {
                 // A CR at the end of a chunk may turn out bare with the next byte: it is held
                 // back until then, so the backend gets nothing from a defect on, however the
@@ -56,12 +76,19 @@ extension SessionMachine {
                 if !clean.isEmpty { actions.append(.sendToBackend(clean)) }
             }
         }
-        guard result.isEndOfData else { return actions }
+        guard result.isEndOfData else { return (inPlace, actions) }
 
         phase = .commands
         holdingInput = true
-        framer.append(bytes.dropFirst(result.consumed))
+        framer.append(UnsafeRawBufferPointer(rebasing: bytes[result.consumed...]))
         actions.append(.setTimer(.clientIdle, settings.commandTimeout))
+        actions += endOfMessage()
+        return (inPlace, actions)
+    }
+
+    /// The end of data: owe the client the message's reply.
+    mutating func endOfMessage() -> [SessionAction] {
+        var actions: [SessionAction] = []
         if messageAborted {
             let refusal = Reply(550, "5.6.0", "Error: message contains bare CR, bare LF or NUL; not accepted")
             var entry = record(.message, reply: refusal, reason: .bareNewline)

@@ -88,6 +88,9 @@ public struct SessionMachine {
         self.limits = SessionLimits(invalidRecipientLimit: settings.invalidRecipientLimit, errorLimit: settings.errorLimit)
     }
 
+    /// Reading a message: the driver may hand bytes to `receivedMessageBytes` without a copy.
+    public var isReceivingMessage: Bool { phase == .message }
+
     /// Whether the session has ended.
     public var isClosed: Bool { phase == .closed }
 

@@ -97,11 +97,25 @@ struct SessionHarness {
     }
 
     mutating func connectBackend() { perform(machine.backendConnected()) }
-    mutating func client(_ text: String) { perform(machine.receivedFromClient(Array(text.utf8))) }
-    mutating func client(bytes: [UInt8]) { perform(machine.receivedFromClient(bytes)) }
+    mutating func client(_ text: String) { client(bytes: Array(text.utf8)) }
+    /// Client bytes, the way `SessionDriver` hands them over: during a message through the
+    /// no-copy path (its in-place forward written to the backend before the actions).
+    mutating func client(bytes: [UInt8]) {
+        guard machine.isReceivingMessage else {
+            perform(machine.receivedFromClient(bytes))
+            return
+        }
+        let (forward, actions) = bytes.withUnsafeBytes { machine.receivedMessageBytes($0) }
+        if forward > 0 {
+            #expect(!backendLinkClosed, "message bytes forwarded after the backend link was closed")
+            backendStream += bytes[0..<forward]
+            writes.append(.toBackend(Array(bytes[0..<forward])))
+        }
+        perform(actions)
+    }
     /// Sends `bytes` one octet per read.
     mutating func clientByteByByte(_ bytes: [UInt8]) {
-        for byte in bytes { perform(machine.receivedFromClient([byte])) }
+        for byte in bytes { client(bytes: [byte]) }
     }
     mutating func backend(_ text: String) { perform(machine.receivedFromBackend(Array(text.utf8))) }
     mutating func backendFails(_ why: String = "backend closed the connection") { perform(machine.backendFailed(why)) }
