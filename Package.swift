@@ -20,8 +20,8 @@ let package = Package(
         .target(name: "SMTPProtocol"),
         .target(name: "DecisionLog"),
         .target(name: "RelayPolicy", dependencies: ["SMTPProtocol", "DecisionLog"]),
-        .target(name: "RelayAudit"),
-        .target(name: "LogReport"),
+        .target(name: "RelayAudit", dependencies: ["DecisionLog"]),
+        .target(name: "LogReport", dependencies: ["DecisionLog"]),
 
         // I/O around the pure core.
         .target(name: "DNSBL", dependencies: ["CResolv"]),

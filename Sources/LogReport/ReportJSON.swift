@@ -1,3 +1,4 @@
+import DecisionLog
 /// `relayguard report --json`: the summary as one JSON document for scripts.
 ///
 ///     {"sources":["a.jsonl"],"lines":N,"records":N,"unreadable":N,"unreadable_examples":["a.jsonl:17"],
@@ -51,25 +52,6 @@ public enum ReportJSON {
         }.joined(separator: ",") + "]"
     }
 
-    /// A JSON string literal: `"` `\` and control characters escaped (U+2028/2029 too).
-    static func quoted(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal, escaped as the decision log escapes (one escaping for all).
+    static func quoted(_ value: String) -> String { JSONString.quoted(value) }
 }

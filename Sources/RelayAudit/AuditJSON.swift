@@ -1,3 +1,4 @@
+import DecisionLog
 /// The audit as one JSON document for scripts (SPEC section 8):
 ///
 ///     {"target":"…","local_domain":"…","external_domain":"…","server_name":"…","cases":[
@@ -12,19 +13,19 @@
 public enum AuditJSON {
     public static func render(_ report: AuditReport) -> String {
         var text = "{"
-        text += "\"target\":" + JSONQuoting.quoted(report.target)
-        text += ",\"local_domain\":" + JSONQuoting.quoted(report.site.localDomain)
-        text += ",\"external_domain\":" + JSONQuoting.quoted(report.site.externalDomain)
-        text += ",\"server_name\":" + JSONQuoting.quoted(report.site.serverName)
+        text += "\"target\":" + JSONString.quoted(report.target)
+        text += ",\"local_domain\":" + JSONString.quoted(report.site.localDomain)
+        text += ",\"external_domain\":" + JSONString.quoted(report.site.externalDomain)
+        text += ",\"server_name\":" + JSONString.quoted(report.site.serverName)
         text += ",\"cases\":["
         for (index, result) in report.results.enumerated() {
             text += index == 0 ? "\n" : ",\n"
-            text += "{\"name\":" + JSONQuoting.quoted(result.auditCase.name)
-            text += ",\"mail\":" + JSONQuoting.quoted(result.auditCase.mail)
-            text += ",\"rcpt\":" + JSONQuoting.quoted(result.auditCase.rcpt)
+            text += "{\"name\":" + JSONString.quoted(result.auditCase.name)
+            text += ",\"mail\":" + JSONString.quoted(result.auditCase.mail)
+            text += ",\"rcpt\":" + JSONString.quoted(result.auditCase.rcpt)
             text += ",\"code\":" + (result.outcome.code.map { String($0) } ?? "null")
-            text += ",\"reply\":" + JSONQuoting.quoted(result.outcome.replyDescription)
-            text += ",\"verdict\":" + JSONQuoting.quoted(result.verdict.rawValue) + "}"
+            text += ",\"reply\":" + JSONString.quoted(result.outcome.replyDescription)
+            text += ",\"verdict\":" + JSONString.quoted(result.verdict.rawValue) + "}"
         }
         text += report.results.isEmpty ? "]" : "\n]"
         text += ",\"passed\":\(report.passed),\"failed\":\(report.failed),\"inconclusive\":\(report.inconclusive)}\n"
