@@ -119,12 +119,23 @@ struct LoadedPolicy {
                 }
             }
             if configuration.bareNewline == .normalize {
-                return .failure(.invalid(ConfigurationError(file: path, line: 0,
+                return .failure(.invalid(ConfigurationError(file: path, line: lineOfKey("bare_newline", in: path),
                     message: "bare_newline = normalize is not supported by this build; use reject")))
             }
             return .success(LoadedPolicy(configuration: configuration, recipientMap: map))
         }
     }
+}
+
+/// The line where `key` is set in the file at `path` (1 when it cannot be found), for errors
+/// about a valid setting this build cannot honour.
+private func lineOfKey(_ key: String, in path: String) -> Int {
+    guard case .success(let text) = ConfigurationFile.read(path: path) else { return 1 }
+    for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let name = line.prefix { $0 != "=" && $0 != " " && $0 != "\t" }
+        if name == key { return index + 1 }
+    }
+    return 1
 }
 
 /// Dropping root after binding (`user`).
