@@ -171,7 +171,6 @@ extension SessionMachine {
         case .mail(let sender):
             if reply.isPositive {
                 inTransaction = true
-                recipientsInTransaction = 0
                 self.sender = sender
             }
             var entry = record(.mail, reply: reply, reason: verdictReason)
@@ -267,7 +266,6 @@ extension SessionMachine {
 
     mutating func endTransaction() {
         inTransaction = false
-        recipientsInTransaction = 0
         sender = nil
     }
 

@@ -59,7 +59,6 @@ public struct SessionMachine {
     var tarpitReleased = false
     /// A MAIL was accepted by the backend and no RSET, HELO or message end closed it.
     var inTransaction = false
-    var recipientsInTransaction = 0
     /// RCPTs of this transaction forwarded to the backend: `max_recipients` counts these.
     var forwardedRecipients = 0
     /// RCPTs refused in this session, for the tarpit's n (the limits count apart).
