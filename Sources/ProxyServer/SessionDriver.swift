@@ -33,6 +33,7 @@ final class SessionDriver {
 
     static let maxBackendBacklog = 1 << 20
     static let maxHeldClientBytes = 64 * 1024
+    static let maxClientBacklog = 256 * 1024
 
     init(proxy: SMTPProxy, client: BufferedConnection, clientAddress: IPAddress, machine: SessionMachine, tlsContext: TLSServerContext?) {
         self.proxy = proxy
@@ -61,6 +62,9 @@ final class SessionDriver {
         }
         client.onEndOfInput = { [unowned self] in perform(machine.clientClosed()) }
         client.onError = { [unowned self] _ in perform(machine.clientClosed()) }
+        client.onWriteQueueDrained = { [unowned self] in
+            if machine.clientOutputBacklogged { perform(machine.clientOutputBacklog(false)) }
+        }
         if deferBackend {
             deferredBackend = (backendAddress, connectTimeout)
         } else {
@@ -112,7 +116,8 @@ final class SessionDriver {
         case .handshaking:
             return
         case .failed(let why):
-            perform(wasHandshaking ? machine.tlsFailed("handshake failed: \(why)") : machine.clientClosed())
+            // Never fall back to plaintext: a broken TLS stream ends the session at once.
+            perform(machine.tlsFailed(wasHandshaking ? "handshake failed: \(why)" : why))
         case .established, .closedByPeer:
             // One read may hold the client's Finished, its first commands and its close_notify:
             // each is taken in that order.
@@ -125,12 +130,14 @@ final class SessionDriver {
     }
 
     private func writeToClient(_ bytes: [UInt8]) {
-        if let tls, tls.state == .established || tls.state == .closedByPeer {
-            tls.send(bytes)
-            client.write(tls.takeOutgoing())
-        } else {
+        guard let tls else {
             client.write(bytes)
+            return
         }
+        // Once TLS has started, nothing is ever written in plaintext.
+        guard tls.state == .established || tls.state == .closedByPeer else { return }
+        tls.send(bytes)
+        client.write(tls.takeOutgoing())
     }
 
     private func backendLost(_ why: String) {
@@ -183,8 +190,15 @@ final class SessionDriver {
 
     private func adjustClientReading() {
         guard !ended else { return }
+        // Replies the client does not read: stop taking its commands (each would queue another
+        // reply) until they have left.
+        if client.pendingWriteBytes > Self.maxClientBacklog && !machine.clientOutputBacklogged {
+            perform(machine.clientOutputBacklog(true))
+            return
+        }
         let backendBacklog = backend?.pendingWriteBytes ?? 0
         let shouldPause = backendBacklog > Self.maxBackendBacklog || machine.heldClientBytes > Self.maxHeldClientBytes
+            || machine.clientOutputBacklogged
         if shouldPause && !client.isReadingPaused {
             client.pauseReading()
         } else if !shouldPause && client.isReadingPaused {
@@ -202,9 +216,24 @@ final class SessionDriver {
         connector = nil
         backend?.close()
         backend = nil
+        // The driver goes away with `sessionEnded`: no callback of the client connection may
+        // reach it afterwards (a reset during the final flush reports an error later).
+        client.onRead = nil
+        client.onEndOfInput = nil
+        client.onError = nil
+        client.onWriteQueueDrained = nil
         client.closeAfterFlush()
+        if client.isOpen {
+            // A client that stops reading (a zero TCP window) must not keep a finished session's
+            // socket, outside every limit, for ever: the final flush gets a deadline.
+            let connection = client
+            _ = client.loop.schedule(after: Self.finalFlushTimeout) { connection.close() }
+        }
         proxy.sessionEnded(self)
     }
+
+    /// How long the last replies of a finished session may take to leave.
+    static let finalFlushTimeout: Duration = .seconds(30)
 
     private func cancel(_ timer: SessionTimer) {
         if let handle = handle(timer) {

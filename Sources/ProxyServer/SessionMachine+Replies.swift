@@ -19,6 +19,7 @@ extension SessionMachine {
                 guard pending.isEmpty else { break }
                 holdingInput = false
             }
+            if clientOutputBacklogged { break }
             // dnsbl_action = reject: after MAIL, wait for the lookup started at connect, so the
             // first RCPT is decided with the listing known (usually it already is).
             if dnsblPending && settings.dnsblAction == .reject && sender != nil { break }

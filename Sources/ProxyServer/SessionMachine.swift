@@ -75,6 +75,8 @@ public struct SessionMachine {
     var preambleChecked = false
     /// The client sent EOF: answer what it sent, then close.
     var clientInputEnded = false
+    /// The client is not reading its replies: no new command is taken until they have left.
+    public private(set) var clientOutputBacklogged = false
     var backendLinkOpen = true
 
     /// `dnsblPending`: a DNSBL lookup for this client has started; `dnsblResolved` follows.
@@ -213,6 +215,15 @@ public struct SessionMachine {
             return pump()
         }
         return close(reason: .clientClosed, closeBackendLink: true)
+    }
+
+    /// The driver's write queue to the client passed its high-water mark (true) or drained
+    /// (false). Why: each command taken queues another reply; a client that pipelines without
+    /// reading would otherwise make relayguard buffer replies without bound.
+    public mutating func clientOutputBacklog(_ backlogged: Bool) -> [SessionAction] {
+        guard phase != .closed else { return [] }
+        clientOutputBacklogged = backlogged
+        return backlogged ? [] : pump()
     }
 
     /// The DNSBL lookup started at connect has its result (SPEC section 4 rule 5; dnsbl_action).

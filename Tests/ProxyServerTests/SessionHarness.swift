@@ -121,6 +121,7 @@ struct SessionHarness {
     mutating func backendFails(_ why: String = "backend closed the connection") { perform(machine.backendFailed(why)) }
     mutating func clientCloses() { perform(machine.clientClosed()) }
     mutating func dnsblResolved(_ result: DNSBLResult) { perform(machine.dnsblResolved(result)) }
+    mutating func clientOutputBacklog(_ backlogged: Bool) { perform(machine.clientOutputBacklog(backlogged)) }
     mutating func tlsEstablished() { perform(machine.tlsEstablished(protocolName: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384")) }
     mutating func tlsFails(_ why: String = "handshake failed") { perform(machine.tlsFailed(why)) }
 

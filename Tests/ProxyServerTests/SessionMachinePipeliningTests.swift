@@ -145,3 +145,20 @@ struct SessionMachinePipeliningTests {
         #expect(session.takeClient() == String(repeating: "250 2.0.0 Ok\r\n", count: count))
     }
 }
+
+@Suite("Session machine: a client that does not read its replies")
+struct SessionMachineClientBacklogTests {
+    @Test("while the client's replies are backlogged no new command is taken; taking resumes when they leave")
+    func backlog() throws {
+        var session = try SessionHarness()
+        session.openWithEHLO()
+        _ = session.takeBackend()
+        session.clientOutputBacklog(true)
+        session.client("NOOP\r\nNOOP\r\n")
+        #expect(session.takeBackend() == "", "nothing is forwarded while the client's replies pile up")
+        session.clientOutputBacklog(false)
+        #expect(session.takeBackend() == "NOOP\r\n", "taking resumes (NOOP is last in its group)")
+        session.backend("250 2.0.0 Ok\r\n")
+        #expect(session.takeBackend() == "NOOP\r\n")
+    }
+}
