@@ -78,7 +78,13 @@ public final class DecisionLogWriter: @unchecked Sendable {
                 let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    if errno == EAGAIN { continue }  // a non-blocking terminal; spin is rare and off-loop
+                    if errno == EAGAIN {
+                        // A non-blocking stdout or stderr that is full: wait for room (on this
+                        // writer thread, never the loop) instead of spinning.
+                        var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                        _ = poll(&descriptor, 1, 1000)
+                        continue
+                    }
                     return
                 }
                 offset += written

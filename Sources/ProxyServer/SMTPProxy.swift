@@ -74,6 +74,15 @@ public final class SMTPProxy {
             || configuration.dnsblThreshold != self.configuration.dnsblThreshold
             || configuration.dnsblTimeout != self.configuration.dnsblTimeout
             || configuration.dnsServers != self.configuration.dnsServers
+        // What a running daemon cannot change: the sockets it bound, the user it became, the
+        // log it holds open. Said in the reload record, so nobody believes they took effect.
+        var needRestart: [String] = []
+        if configuration.listen != self.configuration.listen { needRestart.append("listen") }
+        if configuration.user != self.configuration.user { needRestart.append("user") }
+        if configuration.log != self.configuration.log { needRestart.append("log") }
+        if configuration.harvestBlockTime != self.configuration.harvestBlockTime {
+            harvestBlocks.blockTime = configuration.harvestBlockTime
+        }
         self.configuration = configuration
         self.tlsContext = tls
         if dnsblChanged {
@@ -90,7 +99,8 @@ public final class SMTPProxy {
             }
         }
         settings = SessionSettings(configuration: configuration, recipientMap: recipientMap)
-        log(DecisionRecord(timestamp: Timestamp(millisecondsSinceEpoch: 0), event: .reload, decision: .accept, reason: .accepted))
+        log(DecisionRecord(timestamp: Timestamp(millisecondsSinceEpoch: 0), event: .reload, decision: .accept, reason: .accepted,
+                           detail: needRestart.isEmpty ? nil : LogText("not applied until restart: " + needRestart.joined(separator: ", "))))
     }
 
     /// A reload that failed: the old policy stays; the log says why.

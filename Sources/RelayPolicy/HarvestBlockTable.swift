@@ -7,7 +7,8 @@
 /// the entry that expires soonest. Why that victim: it is the block with the least time
 /// left to serve, so evicting it loosens the defence least.
 public struct HarvestBlockTable<Instant: InstantProtocol>: Sendable where Instant.Duration == Swift.Duration, Instant: Sendable {
-    public let blockTime: Swift.Duration
+    /// New blocks last this long (a reload may change it; blocks in place keep their expiry).
+    public var blockTime: Swift.Duration
     public let capacity: Int
     private var expiries: [IPAddress: Instant] = [:]
 
