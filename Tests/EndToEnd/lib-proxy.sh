@@ -52,6 +52,7 @@
 # logged; only lines smtpd reads as commands.)
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib-decisions.sh"
 
 require_root
 require_relayguard
@@ -156,65 +157,4 @@ fail_if_dialogues_failed() {
     local joined
     joined=$(printf '%s; ' "${DIALOGUE_FAILURES[@]}")
     fail "${#DIALOGUE_FAILURES[@]} dialogue(s) failed: ${joined%; }"
-}
-
-# A line smtpd read as a command: "postfix/smtpd[123]: < unknown[127.0.0.1]: RCPT TO:<...>".
-_postfix_command_regex() {
-    echo "postfix/smtpd\[[0-9]+\]: < [^ ]+\[[0-9a-fA-F.:]+\]: $1"
-}
-
-postfix_read() {
-    maillog_grep "$PF" "$(_postfix_command_regex "$1")" "${2:-5}"
-}
-
-postfix_never_read() {
-    local regex
-    regex=$(_postfix_command_regex "$1")
-    if grep -E -- "$regex" "$PF/maillog" >&2; then
-        fail "Postfix read a command matching /$1/ (maillog lines above)"
-    fi
-}
-
-# decision_query MODE KEY=VALUE...: MODE first (print the first match, exit 1 if none) or count.
-_decision_query() {
-    python3 - "$RG_LOG" "$@" <<'EOF'
-import json, sys
-path, mode, wanted = sys.argv[1], sys.argv[2], [a.partition("=")[::2] for a in sys.argv[3:]]
-def text(value):
-    return value if isinstance(value, str) else json.dumps(value)
-matches = []
-try:
-    lines = open(path, encoding="utf-8").read().splitlines()
-except FileNotFoundError:
-    lines = []
-for line in lines:
-    try:
-        record = json.loads(line)
-    except ValueError:
-        continue
-    if all(key in record and text(record[key]) == value for key, value in wanted):
-        matches.append(line)
-if mode == "count":
-    print(len(matches))
-elif matches:
-    print(matches[0])
-else:
-    sys.exit(1)
-EOF
-}
-
-decision_expect() {
-    local what="$1" i
-    shift
-    for ((i = 0; i < 50; i++)); do
-        _decision_query first "$@" && return 0
-        sleep 0.1
-    done
-    note "decision log:"
-    sed 's/^/    /' "$RG_LOG" >&2 2>/dev/null || true
-    fail "$what: no decision log line with $*"
-}
-
-decision_count() {
-    _decision_query count "$@"
 }

@@ -57,6 +57,7 @@
 # log. (AUTH lines and SASL responses are logged too, in clear: the test password only.)
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib-decisions.sh"
 
 require_root
 require_relayguard
@@ -176,77 +177,4 @@ tls_dialogue() {
         sed 's/^/    /' "$E2E_TMP/dialogue.out" >&2
         fail "$what"
     fi
-}
-
-# A line smtpd read as a command: "postfix/smtpd[123]: < unknown[127.0.0.1]: RCPT TO:<...>".
-_postfix_command_regex() {
-    echo "postfix/smtpd\[[0-9]+\]: < [^ ]+\[[0-9a-fA-F.:]+\]: $1"
-}
-
-postfix_read() {
-    maillog_grep "$PF" "$(_postfix_command_regex "$1")" "${2:-5}"
-}
-
-postfix_never_read() {
-    local regex
-    regex=$(_postfix_command_regex "$1")
-    if grep -E -- "$regex" "$PF/maillog" >&2; then
-        fail "Postfix read a command matching /$1/ (maillog lines above)"
-    fi
-}
-
-# _decision_query MODE KEY=VALUE|KEY~REGEX...: MODE first (print the first match; exit 1 if none)
-# or count.
-_decision_query() {
-    python3 - "$RG_LOG" "$@" <<'EOF'
-import json, re, sys
-path, mode = sys.argv[1], sys.argv[2]
-wanted = []
-for arg in sys.argv[3:]:
-    equal, tilde = arg.find("="), arg.find("~")
-    if tilde != -1 and (equal == -1 or tilde < equal):
-        wanted.append((arg[:tilde], "~", arg[tilde + 1:]))
-    else:
-        wanted.append((arg[:equal], "=", arg[equal + 1:]))
-def text(value):
-    return value if isinstance(value, str) else json.dumps(value)
-def holds(record, key, how, value):
-    if key not in record:
-        return False
-    return text(record[key]) == value if how == "=" else re.search(value, text(record[key])) is not None
-matches = []
-try:
-    lines = open(path, encoding="utf-8").read().splitlines()
-except FileNotFoundError:
-    lines = []
-for line in lines:
-    try:
-        record = json.loads(line)
-    except ValueError:
-        continue
-    if all(holds(record, key, how, value) for key, how, value in wanted):
-        matches.append(line)
-if mode == "count":
-    print(len(matches))
-elif matches:
-    print(matches[0])
-else:
-    sys.exit(1)
-EOF
-}
-
-decision_expect() {
-    local what="$1" i
-    shift
-    for ((i = 0; i < 50; i++)); do
-        _decision_query first "$@" && return 0
-        sleep 0.1
-    done
-    note "decision log:"
-    sed 's/^/    /' "$RG_LOG" >&2 2>/dev/null || true
-    fail "$what: no decision log line with $*"
-}
-
-decision_count() {
-    _decision_query count "$@"
 }
