@@ -22,10 +22,12 @@ let package = Package(
         .target(name: "RelayPolicy", dependencies: ["SMTPProtocol", "DecisionLog"]),
         .target(name: "RelayAudit", dependencies: ["DecisionLog"]),
         .target(name: "LogReport", dependencies: ["DecisionLog"]),
+        // The session state machine: pure like the modules above, no Glibc, Foundation or Dispatch.
+        .target(name: "SMTPSession", dependencies: ["SMTPProtocol", "RelayPolicy", "DecisionLog"]),
 
         // I/O around the pure core.
         .target(name: "DNSBL", dependencies: ["CResolv"]),
-        .target(name: "ProxyServer", dependencies: ["SMTPProtocol", "RelayPolicy", "DecisionLog", "DNSBL", "CLinuxEvent", "COpenSSL"]),
+        .target(name: "ProxyServer", dependencies: ["SMTPSession", "SMTPProtocol", "RelayPolicy", "DecisionLog", "DNSBL", "CLinuxEvent", "COpenSSL"]),
 
         .executableTarget(name: "relayguard", dependencies: ["ProxyServer", "SMTPProtocol", "RelayPolicy", "DecisionLog", "DNSBL",
                                                          "RelayAudit", "LogReport", "CZlib"]),
@@ -36,6 +38,7 @@ let package = Package(
         .testTarget(name: "DecisionLogTests", dependencies: ["DecisionLog"]),
         .testTarget(name: "RelayPolicyTests", dependencies: ["RelayPolicy", "SMTPProtocol", "DecisionLog"]),
         .testTarget(name: "DNSBLTests", dependencies: ["DNSBL"]),
+        .testTarget(name: "SMTPSessionTests", dependencies: ["SMTPSession", "RelayPolicy", "SMTPProtocol", "DecisionLog"]),
         .testTarget(name: "ProxyServerTests", dependencies: ["ProxyServer", "COpenSSL", "RelayPolicy", "SMTPProtocol", "DecisionLog"]),
         .testTarget(name: "RelayAuditTests", dependencies: ["RelayAudit"]),
         .testTarget(name: "LogReportTests", dependencies: ["LogReport"]),

@@ -8,6 +8,7 @@
 // in plain words, not from confused clients.
 import RelayPolicy
 import SMTPProtocol
+import SMTPSession
 
 public enum BackendProbe {
     public enum Outcome: Equatable {

@@ -9,6 +9,7 @@
 import DecisionLog
 import RelayPolicy
 import SMTPProtocol
+import SMTPSession
 
 public final class SMTPProxy {
     public let loop: EventLoop

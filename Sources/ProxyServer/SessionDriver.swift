@@ -9,6 +9,7 @@
 // drain. So one fast client can never make relayguard buffer without bound.
 import DecisionLog
 import RelayPolicy
+import SMTPSession
 
 final class SessionDriver {
     private unowned let proxy: SMTPProxy
@@ -175,6 +176,12 @@ final class SessionDriver {
                 proxy.log(record)
             case .blockClient:
                 proxy.blockHarvester(clientAddress)
+            case .countRefusal:
+                break
+            case .resumeNextTurn:
+                client.loop.runSoon { [self] in
+                    if !ended { perform(machine.resume()) }
+                }
             case .closeBackend:
                 deferredBackend = nil
                 connector?.cancel()
@@ -245,7 +252,7 @@ final class SessionDriver {
     private func handle(_ timer: SessionTimer) -> TimerHandle? {
         switch timer {
         case .tarpit: tarpitTimer
-        case .clientIdle: idleTimer
+        case .clientDeadline: idleTimer
         case .backendReply: backendTimer
         }
     }
@@ -253,7 +260,7 @@ final class SessionDriver {
     private func setHandle(_ timer: SessionTimer, _ handle: TimerHandle) {
         switch timer {
         case .tarpit: tarpitTimer = handle
-        case .clientIdle: idleTimer = handle
+        case .clientDeadline: idleTimer = handle
         case .backendReply: backendTimer = handle
         }
     }
@@ -261,7 +268,7 @@ final class SessionDriver {
     private func clearHandle(_ timer: SessionTimer) {
         switch timer {
         case .tarpit: tarpitTimer = nil
-        case .clientIdle: idleTimer = nil
+        case .clientDeadline: idleTimer = nil
         case .backendReply: backendTimer = nil
         }
     }

@@ -1,7 +1,7 @@
 import DecisionLog
 import RelayPolicy
 import Testing
-@testable import ProxyServer
+@testable import SMTPSession
 
 /// The tarpit and the per-session limits (SPEC section 5): refused RCPTs from an untrusted
 /// client are answered after a growing delay, on a timer; replies behind them wait; the
@@ -128,8 +128,8 @@ struct SessionMachineTarpitTests {
             "RCPT TO:<a@remote.example>\r\nRCPT TO:<b@remote.example>\r\nRCPT TO:<c@remote.example>\r\n"]),
         LimitCase(name: "refusals separated by RSET: the counter survives", writes: [
             "RCPT TO:<a@remote.example>\r\n", "RSET\r\nMAIL FROM:<alice@remote.example>\r\nRCPT TO:<b@remote.example>\r\n",
-            "RSET\r\nRCPT TO:<c@remote.example>\r\n"],
-            backend: ["", "250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n", "250 2.0.0 Ok\r\n"]),
+            "RSET\r\nMAIL FROM:<alice@remote.example>\r\nRCPT TO:<c@remote.example>\r\n"],
+            backend: ["", "250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n", "250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n"]),
         LimitCase(name: "mixed local and backend refusals", writes: [
             "RCPT TO:<a@remote.example>\r\nRCPT TO:<ghost@local.example>\r\n", "RCPT TO:<us%er@local.example>\r\n"],
             backend: ["550 5.1.1 <ghost@local.example>: User unknown\r\n", ""]),
@@ -160,10 +160,11 @@ struct SessionMachineTarpitTests {
     @Test("Nothing pipelined after the limit-reaching refusal is forwarded")
     func nothingAfterTheLimit() throws {
         var session = try Self.session("invalid_recipient_limit = 2")
-        session.client("RSET\r\nRCPT TO:<a@remote.example>\r\nRCPT TO:<b@remote.example>\r\nRCPT TO:<bob@local.example>\r\nNOOP\r\n")
-        #expect(session.takeBackend() == "RSET\r\n")
-        session.backend("250 2.0.0 Ok\r\n")
-        #expect(session.takeClient() == "250 2.0.0 Ok\r\n550 5.7.1 Unable to relay for <a@remote.example>\r\n"
+        session.client("RSET\r\nMAIL FROM:<alice@remote.example>\r\nRCPT TO:<a@remote.example>\r\nRCPT TO:<b@remote.example>\r\n"
+            + "RCPT TO:<bob@local.example>\r\nNOOP\r\n")
+        #expect(session.takeBackend() == "RSET\r\nMAIL FROM:<alice@remote.example>\r\n")
+        session.backend("250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n")
+        #expect(session.takeClient() == "250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n550 5.7.1 Unable to relay for <a@remote.example>\r\n"
             + "421 4.7.0 Too many invalid recipients\r\n")
         #expect(session.isClosed)
         #expect(session.takeBackend() == "")

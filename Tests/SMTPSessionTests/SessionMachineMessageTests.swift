@@ -1,7 +1,7 @@
 import DecisionLog
 import RelayPolicy
 import Testing
-@testable import ProxyServer
+@testable import SMTPSession
 
 /// DATA and the message (SPEC section 6): message bytes only after 354, a refused DATA
 /// leaves the bytes as commands, end of data is exactly CRLF "." CRLF across any read

@@ -2,7 +2,7 @@ import DecisionLog
 import RelayPolicy
 import SMTPProtocol
 import Testing
-@testable import ProxyServer
+@testable import SMTPSession
 
 /// One `SessionMachine` with no sockets: the test feeds it client bytes, backend bytes, timer
 /// expiries and link failures, and the harness performs the actions the way `SessionDriver`
@@ -41,10 +41,19 @@ struct SessionHarness {
     /// Every `setTimer`, in order.
     private(set) var timersSet: [SessionAction] = []
     private(set) var blockedClient = false
+    /// `.countRefusal` actions so far (refusals counted for the client across sessions).
+    private(set) var refusalsCounted = 0
+    /// `.resumeNextTurn` actions so far; `resume()` performs one.
+    private(set) var resumesAsked = 0
+    /// Perform `.resumeNextTurn` at once, as the driver does on its next turn (tests of
+    /// fairness turn it off to see each turn).
+    var autoResume = true
     /// The machine asked for the TLS handshake to begin.
     private(set) var tlsStarted = false
     private(set) var backendLinkClosed = false
     private(set) var clientClosed = false
+    /// The client was closed as an abuser (reset when it does not read).
+    private(set) var closedForAbuse = false
     /// The actions of the last event.
     private(set) var lastActions: [SessionAction] = []
     private var clientRead = 0
@@ -120,6 +129,10 @@ struct SessionHarness {
     mutating func backend(_ text: String) { perform(machine.receivedFromBackend(Array(text.utf8))) }
     mutating func backendFails(_ why: String = "backend closed the connection") { perform(machine.backendFailed(why)) }
     mutating func clientCloses() { perform(machine.clientClosed()) }
+    /// The driver's next loop turn after `.resumeNextTurn`.
+    mutating func resume() { perform(machine.resume()) }
+    /// The driver reports that the client's refusals across sessions reached their limit.
+    mutating func clientRefusalLimitReached() { perform(machine.clientRefusalLimitReached()) }
     mutating func dnsblResolved(_ result: DNSBLResult) { perform(machine.dnsblResolved(result)) }
     mutating func clientOutputBacklog(_ backlogged: Bool) { perform(machine.clientOutputBacklog(backlogged)) }
     mutating func tlsEstablished() { perform(machine.tlsEstablished(protocolName: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384")) }
@@ -189,13 +202,18 @@ struct SessionHarness {
                 records.append(record)
             case .blockClient:
                 blockedClient = true
+            case .countRefusal:
+                refusalsCounted += 1
+            case .resumeNextTurn:
+                resumesAsked += 1
             case .startTLS:
                 #expect(!tlsStarted, "TLS started twice")
                 tlsStarted = true
             case .closeBackend:
                 #expect(!backendLinkClosed, "backend link closed twice")
                 backendLinkClosed = true
-            case .closeClient:
+            case .closeClient(let abusive):
+                closedForAbuse = abusive
                 #expect(index == actions.count - 1, "actions after closeClient: \(actions)")
                 #expect(actions.contains { if case .log(let r) = $0 { r.event == .disconnect } else { false } },
                         "closed without a disconnect record")
@@ -205,6 +223,10 @@ struct SessionHarness {
             }
         }
         #expect(machine.isClosed == clientClosed, "isClosed disagrees with closeClient")
+        // As the driver does on its next loop turn.
+        if autoResume && actions.contains(.resumeNextTurn) && !clientClosed {
+            perform(machine.resume())
+        }
     }
 }
 

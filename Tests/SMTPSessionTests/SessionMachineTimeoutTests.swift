@@ -1,7 +1,7 @@
 import DecisionLog
 import RelayPolicy
 import Testing
-@testable import ProxyServer
+@testable import SMTPSession
 
 /// Timeouts, a lost backend, the client leaving, QUIT and shutdown (SPEC sections 3 and 6).
 @Suite("Session machine: timeouts, lost links and QUIT")
@@ -18,8 +18,8 @@ struct SessionMachineTimeoutTests {
     @Test("command_timeout runs while commands are read; its expiry is 421 4.4.2 and close")
     func clientIdle() throws {
         var session = try Self.session()
-        #expect(session.runningTimers[.clientIdle] == .seconds(60))
-        session.fire(.clientIdle)
+        #expect(session.runningTimers[.clientDeadline] == .seconds(60))
+        session.fire(.clientDeadline)
         #expect(session.takeClient() == "421 4.4.2 relay.local.example Error: timeout exceeded\r\n")
         #expect(session.isClosed)
         #expect(session.lastActionsContain(.closeBackend))
@@ -32,9 +32,9 @@ struct SessionMachineTimeoutTests {
         session.client("MAIL FROM:<alice@remote.example>\r\nRCPT TO:<bob@local.example>\r\nDATA\r\n")
         session.backend("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 go ahead\r\n")
         session.client("Subject: half a message\r\n")
-        #expect(session.runningTimers[.clientIdle] == .seconds(120))
+        #expect(session.runningTimers[.clientDeadline] == .seconds(120))
         _ = session.takeBackend()
-        session.fire(.clientIdle)
+        session.fire(.clientDeadline)
         #expect(session.takeClient().hasSuffix("421 4.4.2 relay.local.example Error: timeout exceeded\r\n"))
         #expect(session.takeBackend() == "", "no end of data")
         #expect(session.lastActionsContain(.closeBackend))
@@ -187,7 +187,7 @@ struct SessionMachineTimeoutTests {
         var machine = session.machine
         let actions = machine.shutdown()
         #expect(actions.contains(.sendToClient(octets("421 4.3.2 relay.local.example Service shutting down, closing transmission channel\r\n"))))
-        #expect(actions.contains(.closeClient))
+        #expect(actions.contains(.closeClient(abusive: false)))
         #expect(actions.contains(.closeBackend))
         _ = session.takeClient()
     }
@@ -195,7 +195,7 @@ struct SessionMachineTimeoutTests {
     @Test("After close, every event is ignored")
     func afterClose() throws {
         var session = try Self.session()
-        session.fire(.clientIdle)
+        session.fire(.clientDeadline)
         session.client("RSET\r\n")
         session.backend("250 2.0.0 Ok\r\n")
         session.backendFails()

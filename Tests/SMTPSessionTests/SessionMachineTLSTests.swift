@@ -1,6 +1,6 @@
 import DecisionLog
 import Testing
-@testable import ProxyServer
+@testable import SMTPSession
 
 /// STARTTLS terminated by relayguard, and AUTH after it (SPEC section 6; the TLS issue).
 @Suite("Session machine: STARTTLS and AUTH")
@@ -253,14 +253,14 @@ struct SessionMachineTLSFollowUpTests {
         #expect(auths.last?.reason == .tooManyErrors && auths.last?.decision == .drop)
     }
 
-    @Test("a backend 503 to a RCPT without MAIL is a sequence error: not tarpitted, not an invalid recipient")
+    @Test("a backend 503 to a RCPT pipelined behind a refused MAIL is a sequence error: not tarpitted, not an invalid recipient")
     func rcptWithoutMail() throws {
         var session = try SessionHarness("tarpit_delay = 5s")
         session.openWithEHLO()
         _ = session.takeClient()
-        session.client("RCPT TO:<alice@local.example>\r\n")
-        session.backend("503 5.5.1 Error: need MAIL command\r\n")
-        #expect(session.takeClient() == "503 5.5.1 Error: need MAIL command\r\n")
+        session.client("MAIL FROM:<alice@remote.example>\r\nRCPT TO:<alice@local.example>\r\n")
+        session.backend("553 5.7.1 <alice@remote.example>: Sender address rejected\r\n503 5.5.1 Error: need MAIL command\r\n")
+        #expect(session.takeClient() == "553 5.7.1 <alice@remote.example>: Sender address rejected\r\n503 5.5.1 Error: need MAIL command\r\n")
         #expect(session.runningTimers[.tarpit] == nil)
         #expect(session.machine.limits.invalidRecipients == 0 && session.machine.limits.errors == 1)
     }

@@ -1,7 +1,7 @@
 import DecisionLog
 import RelayPolicy
 import Testing
-@testable import ProxyServer
+@testable import SMTPSession
 
 /// The DNSBL result in the session (SPEC section 4 rule 5, dnsbl_action): the lookup starts at
 /// connect and the machine is told its result.

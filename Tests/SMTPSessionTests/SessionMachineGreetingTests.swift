@@ -1,7 +1,7 @@
 import DecisionLog
 import RelayPolicy
 import Testing
-@testable import ProxyServer
+@testable import SMTPSession
 
 /// The start of a session: the identity header the backend receives first, the backend's
 /// greeting, failing closed when it does not come, and client bytes sent before it
@@ -65,7 +65,7 @@ struct SessionMachineGreetingTests {
             #expect(session.takeClient() == SessionHarness.banner)
             #expect(session.takeBackend() == "")
             #expect(session.runningTimers[.backendReply] == nil)
-            #expect(session.runningTimers[.clientIdle] == .seconds(300))
+            #expect(session.runningTimers[.clientDeadline] == .seconds(300))
         }
         #expect(!session.isClosed)
     }

@@ -3,97 +3,78 @@ import RelayPolicy
 import SMTPProtocol
 
 /// One client session, as a pure state machine: bytes and timer expiries in, actions out
-/// (SPEC sections 4 to 6). It owns no socket and reads no clock; `SessionDriver` performs
-/// its actions on the event loop.
+/// (SPEC sections 4 to 6). It owns no socket and reads no clock; the proxy's session driver
+/// performs its actions on the event loop. This module imports no Glibc, Foundation or
+/// Dispatch, and the package graph keeps it so.
 ///
-/// Lockstep: relayguard keeps its own view of the SMTP state in step with the backend's.
-/// A command reaches the backend only once parsed and approved, as its original bytes.
-/// Replies go back in command order, whoever wrote them: `pending` is that order. Input is
-/// held after a command that must be answered before anything else is read (RFC 2920's
-/// last-in-group commands), so nothing after EHLO, DATA or QUIT is forwarded blind.
+/// Lockstep: relayguard keeps its own view of the SMTP state in step with the backend's, and
+/// never ahead of it: a fact the backend decides (a sender, a greeting, an authentication) is
+/// recorded from the backend's reply, not from the command. A command reaches the backend
+/// only once parsed and approved, as its original bytes. Replies go back in command order,
+/// whoever wrote them: `pending` is that order. Input is held after a command that must be
+/// answered before anything else is read (RFC 2920's last-in-group commands), so nothing after
+/// EHLO, DATA or QUIT is forwarded blind.
+///
+/// Where things are: events (this file), commands (`+Commands`), RCPT decisions and their
+/// bookkeeping (`+Recipients`), the reply queue and the backend's answers (`+Replies`), the
+/// message phase (`+Message`), records (`+Records`).
 public struct SessionMachine {
     public let sessionID: String
     public let peer: SessionPeer
     let settings: SessionSettings
     var standing: ClientStanding
 
-    enum Phase: Equatable {
-        /// Connected to the backend; waiting for its 220 (after the identity header).
-        case awaitingBackendGreeting
-        /// `xclient`: the banner came, XCLIENT was sent, waiting for the fresh 220.
-        case awaitingXclientGreeting
-        /// Reading commands.
-        case commands
-        /// Reading a message after the backend's 354.
-        case message
-        /// After `220 Ready to start TLS`: the driver runs the handshake; nothing is read here.
-        case tlsHandshake
-        /// The session is over; nothing more is read or written.
-        case closed
-    }
-
-    var phase: Phase = .awaitingBackendGreeting
-    /// The DNSBL lookup started at connect: not asked (no lists, or a trusted client),
-    /// pending, or resolved with `dnsblResult`.
-    var dnsblPending: Bool
-    var dnsblResult: DNSBLResult?
-    /// `reject-at-connect`: the backend's greeting, held until the DNSBL result is known.
-    var heldGreeting: Reply?
-    /// The client was greeted with 554 for a DNSBL listing: only QUIT is left to it.
-    var rejectedAtConnect = false
-    /// The session is inside TLS terminated by relayguard.
-    var inTLS = false
-    /// The backend answered AUTH with 334: the next client line is a SASL response, forwarded
-    /// as it is, never read as a command.
-    var expectingSASLResponse = false
+    var phase: SessionPhase = .awaitingGreeting(.banner)
+    var dialogue = Dialogue()
+    var dnsbl: DNSBLLookup
     var framer = LineFramer()
     var backendReplies = ReplyParser()
-    var scanner = DataScanner()
     var limits: SessionLimits
-    /// Replies owed to the client, in command order.
-    var pending: [PendingReply] = []
-    /// After a last-in-group command: read nothing more until every owed reply is written.
-    var holdingInput = false
-    /// The tarpit timer for the head of `pending` has been started / has fired.
-    var tarpitRunning = false
-    var tarpitReleased = false
-    /// A MAIL was accepted by the backend and no RSET, HELO or message end closed it.
-    var inTransaction = false
-    /// RCPTs of this transaction forwarded to the backend: `max_recipients` counts these.
-    var forwardedRecipients = 0
     /// RCPTs refused in this session, for the tarpit's n (the limits count apart).
     var refusedRecipients = 0
-    var heloName: String?
-    var sender: String?
-    /// The message being received was refused (bare newline): consume it, forward nothing.
-    var messageAborted = false
-    /// A CR that ended the last message chunk and is not forwarded yet: whether it is bare
-    /// (a smuggling defect) is known only from the byte after it.
-    var messageHeldCR = false
-    /// The client's first bytes, until they are known to be SMTP.
-    var preamble: [UInt8] = []
-    var preambleChecked = false
-    /// The client sent EOF: answer what it sent, then close.
+    /// NOOP, VRFY, EXPN, RSET and HELP so far (`junk_command_limit`).
+    var junkCommands = 0
+    /// Replies owed to the client, in command order.
+    var pending: [PendingReply] = []
+    var tarpit: TarpitClock = .idle
+    /// The client sent EOF: answer what it sent, then close. A fact of the socket, not of SMTP.
     var clientInputEnded = false
     /// The client is not reading its replies: no new command is taken until they have left.
+    /// A fact of the socket the driver reports.
     public private(set) var clientOutputBacklogged = false
+    /// The backend link is open (or being opened). A fact of the socket: it closes on
+    /// reject-at-connect, on an aborted message and when the backend fails.
     var backendLinkOpen = true
 
     /// `dnsblPending`: a DNSBL lookup for this client has started; `dnsblResolved` follows.
     public init(sessionID: String, peer: SessionPeer, settings: SessionSettings, standing: ClientStanding, dnsblPending: Bool = false) {
-        self.dnsblPending = dnsblPending
         self.sessionID = sessionID
         self.peer = peer
         self.settings = settings
         self.standing = standing
+        self.dnsbl = dnsblPending ? .pending : .notAsked
         self.limits = SessionLimits(invalidRecipientLimit: settings.invalidRecipientLimit, errorLimit: settings.errorLimit)
     }
 
     /// Reading a message: the driver may hand bytes to `receivedMessageBytes` without a copy.
-    public var isReceivingMessage: Bool { phase == .message }
+    public var isReceivingMessage: Bool {
+        if case .message = phase { return true }
+        return false
+    }
 
     /// Whether the session has ended.
-    public var isClosed: Bool { phase == .closed }
+    public var isClosed: Bool {
+        if case .closed = phase { return true }
+        return false
+    }
+
+    /// Whether the session reads client commands now (commands, a SASL line, or only QUIT).
+    var isReadingCommands: Bool {
+        switch phase {
+        case .commands, .saslResponse, .onlyQuit: true
+        case .awaitingGreeting, .message, .tlsHandshake, .closed: false
+        }
+    }
 
     /// Bytes read from the client and not yet examined: the driver stops reading when this
     /// grows while input is held.
@@ -117,7 +98,7 @@ public struct SessionMachine {
         // The backend answered QUIT and closed, as it should, while replies to earlier commands
         // are still owed (a tarpitted refusal): not a failure. They go out in order, the 221
         // last, and the session ends there.
-        if (phase == .commands || phase == .message), !pending.contains(where: { $0.isAwaitingBackend }),
+        if isReadingCommands || isReceivingMessage, !pending.contains(where: \.isAwaitingBackend),
            pending.contains(where: { $0.answering == .quit }) {
             return []
         }
@@ -132,26 +113,26 @@ public struct SessionMachine {
         switch phase {
         case .closed:
             return []
-        case .awaitingBackendGreeting, .awaitingXclientGreeting:
+        case .awaitingGreeting:
             actions.append(.log(record(.connect, .tempfail, code: 421, enhanced: "4.3.0", reason: .backendUnavailable, detail: why)))
-            actions.append(.sendToClient(Reply(421, "4.3.0", "\(settings.hostname) Service not available, closing transmission channel").wireBytes))
-        case .commands, .message:
+            actions.append(.sendToClient(LocalReply.serviceUnavailable(settings.hostname).wireBytes))
+        case .commands, .saslResponse, .onlyQuit, .message:
             actions.append(.log(record(.error, .tempfail, code: 451, enhanced: "4.3.0", reason: .backendUnavailable, detail: why)))
-            actions.append(.sendToClient(Reply(451, "4.3.0", "\(settings.hostname) Error: connection to the mail server lost, try again later").wireBytes))
+            actions.append(.sendToClient(LocalReply.backendLost(settings.hostname).wireBytes))
         case .tlsHandshake:
             // Nothing can be written in the middle of a handshake: log and close.
             actions.append(.log(record(.error, .tempfail, reason: .backendUnavailable, detail: why)))
         }
-        actions += close(reason: .backendUnavailable, closeBackendLink: true)
+        actions += close(reason: .backendUnavailable)
         return actions
     }
 
     /// Bytes from the backend: replies to forwarded commands, in order.
     public mutating func receivedFromBackend(_ bytes: [UInt8]) -> [SessionAction] {
-        guard phase != .closed else { return [] }
+        guard !isClosed else { return [] }
         backendReplies.append(bytes)
         var actions: [SessionAction] = []
-        while phase != .closed {
+        while !isClosed {
             let parsed: ParsedReply?
             do {
                 parsed = try backendReplies.nextReply()
@@ -164,43 +145,23 @@ public struct SessionMachine {
         return actions
     }
 
-    /// Bytes from the client.
+    /// Bytes from the client (not a message's: those go through `receivedMessageBytes`).
     public mutating func receivedFromClient(_ bytes: [UInt8]) -> [SessionAction] {
-        guard phase != .closed else { return [] }
-        var actions: [SessionAction] = []
-        if phase == .message {
-            actions.append(.setTimer(.clientIdle, settings.dataTimeout))
-            actions += scanMessage(bytes[...], whole: bytes)
-        } else if !preambleChecked {
-            // The first bytes decide whether this is SMTP at all: a PROXY v2 signature starts
-            // with CRLFs and a TLS ClientHello with binary, neither of which frames as a line.
-            preamble += bytes
-            switch ClientPreamble.classify(preamble) {
-            case .needMoreBytes:
-                return []
-            case .proxyV1, .proxyV2:
-                return refuseNonSMTP(.clientProxyHeader)
-            case .tlsHandshake:
-                return refuseNonSMTP(.nonSMTPCommand)
-            case .smtp:
-                preambleChecked = true
-                framer.append(preamble)
-                preamble = []
+        guard !isClosed else { return [] }
+        if isReceivingMessage {
+            return bytes.withUnsafeBytes { raw in
+                let (forward, actions) = receivedMessageBytes(raw)
+                return forward > 0 ? [.sendToBackend(Array(bytes[0..<forward]))] + actions : actions
             }
-        } else {
-            framer.append(bytes)
         }
-        if phase == .commands { actions.append(.setTimer(.clientIdle, settings.commandTimeout)) }
-        actions += pump()
-        return actions
+        framer.append(bytes)
+        return pump()
     }
 
-    /// `421 4.7.0 Not SMTP; closing`, written at once (nothing owed before it matters).
-    mutating func refuseNonSMTP(_ reason: Reason) -> [SessionAction] {
-        let reply = Reply(421, "4.7.0", "Not SMTP; closing")
-        var actions: [SessionAction] = [.log(record(.command, reply: reply, reason: reason)), .sendToClient(reply.wireBytes)]
-        actions += close(reason: reason, closeBackendLink: true)
-        return actions
+    /// The driver's next loop turn after `.resumeNextTurn`: take more of the input.
+    public mutating func resume() -> [SessionAction] {
+        guard !isClosed else { return [] }
+        return pump()
     }
 
     /// The client closed its side.
@@ -209,28 +170,27 @@ public struct SessionMachine {
     /// the same read) still gets the replies to what it sent; the session ends when they are
     /// written. In the middle of a message, or with nothing owed, it ends at once.
     public mutating func clientClosed() -> [SessionAction] {
-        guard phase != .closed else { return [] }
-        if phase == .commands && (!pending.isEmpty || framer.bufferedByteCount > 0) {
+        guard !isClosed else { return [] }
+        if isReadingCommands && (!pending.isEmpty || framer.bufferedByteCount > 0) {
             clientInputEnded = true
             return pump()
         }
-        return close(reason: .clientClosed, closeBackendLink: true)
+        return close(reason: .clientClosed)
     }
 
     /// The driver's write queue to the client passed its high-water mark (true) or drained
     /// (false). Why: each command taken queues another reply; a client that pipelines without
     /// reading would otherwise make relayguard buffer replies without bound.
     public mutating func clientOutputBacklog(_ backlogged: Bool) -> [SessionAction] {
-        guard phase != .closed else { return [] }
+        guard !isClosed else { return [] }
         clientOutputBacklogged = backlogged
         return backlogged ? [] : pump()
     }
 
     /// The DNSBL lookup started at connect has its result (SPEC section 4 rule 5; dnsbl_action).
     public mutating func dnsblResolved(_ result: DNSBLResult) -> [SessionAction] {
-        guard phase != .closed, dnsblPending else { return [] }
-        dnsblPending = false
-        dnsblResult = result
+        guard !isClosed, dnsbl.isPending else { return [] }
+        dnsbl = .resolved(result)
         var actions: [SessionAction] = []
         if result.score.score != 0 || result.reason != nil {
             let refuses = result.isListed && settings.dnsblAction != .log
@@ -249,8 +209,7 @@ public struct SessionMachine {
         case .rejectAtConnect:
             if result.isListed { return actions + rejectAtConnect(result) }
         }
-        if let greeting = heldGreeting {
-            heldGreeting = nil
+        if case .awaitingGreeting(.heldForDNSBL(let greeting)) = phase {
             return actions + openSession(greeting: greeting)
         }
         return actions + pump()
@@ -268,23 +227,21 @@ public struct SessionMachine {
             backendLinkOpen = false
             actions.append(.closeBackend)
         }
-        heldGreeting = nil
-        rejectedAtConnect = true
-        phase = .commands
+        phase = .onlyQuit
         actions.append(.sendToClient(Reply(554, "5.7.1", "\(settings.hostname) \(reply.text)").wireBytes))
-        actions.append(.setTimer(.clientIdle, settings.commandTimeout))
+        actions.append(.setTimer(.clientDeadline, settings.commandTimeout))
         return actions + pump()
     }
 
     /// The TLS handshake that followed `.startTLS` completed. All SMTP state was forgotten at
     /// STARTTLS: the client must EHLO again.
     public mutating func tlsEstablished(protocolName: String, cipher: String) -> [SessionAction] {
-        guard phase == .tlsHandshake else { return [] }
-        inTLS = true
+        guard case .tlsHandshake = phase else { return [] }
+        dialogue.inTLS = true
         phase = .commands
         var actions: [SessionAction] = [
             .log(record(.tls, .accept, reason: .accepted, detail: "\(protocolName) \(cipher)")),
-            .setTimer(.clientIdle, settings.commandTimeout),
+            .setTimer(.clientDeadline, settings.commandTimeout),
         ]
         actions += pump()
         return actions
@@ -292,29 +249,46 @@ public struct SessionMachine {
 
     /// The TLS handshake failed: log it with the client address and close.
     public mutating func tlsFailed(_ why: String) -> [SessionAction] {
-        guard phase != .closed else { return [] }
+        guard !isClosed else { return [] }
         var actions: [SessionAction] = [.log(record(.tls, .drop, reason: .tlsFailed, detail: why))]
-        actions += close(reason: .tlsFailed, closeBackendLink: true)
+        actions += close(reason: .tlsFailed)
         return actions
+    }
+
+    /// The client's refusals across sessions reached `client_refusal_limit` (the driver was
+    /// told by `.countRefusal`): the refusal just booked becomes the `421` that ends the
+    /// session, and the client is blocked like a per-session harvester.
+    public mutating func clientRefusalLimitReached() -> [SessionAction] {
+        guard !isClosed else { return [] }
+        let reply = RelayReplies.tooManyInvalidRecipients
+        var actions: [SessionAction] = [.log(record(.rcpt, reply: reply, reason: .tooManyInvalidRecipients,
+                                                    detail: "client refusal limit reached"))]
+        if let last = pending.indices.last, pending[last].endsSession == nil, case .local = pending[last].source {
+            pending[last].source = .local(reply)
+            pending[last].tarpit = .zero
+            pending[last].endsSession = .tooManyInvalidRecipients
+        } else {
+            pending.append(.local(reply, endsSession: .tooManyInvalidRecipients))
+        }
+        actions.append(.blockClient)
+        return actions + pump()
     }
 
     /// A timer the session asked for expired.
     public mutating func timerFired(_ timer: SessionTimer) -> [SessionAction] {
-        guard phase != .closed else { return [] }
+        guard !isClosed else { return [] }
         switch timer {
         case .tarpit:
-            tarpitReleased = true
+            tarpit = .released
             // pump, not only flush: input held behind the tarpitted reply may be read now.
             return pump()
-        case .clientIdle:
-            // The client is waiting for us (a tarpit, a slow backend): that is not its idleness.
+        case .clientDeadline:
+            // The client is waiting for us (a tarpit, a slow backend): that is not its delay.
             if !pending.isEmpty {
-                return [.setTimer(.clientIdle, phase == .message ? settings.dataTimeout : settings.commandTimeout)]
+                return [.setTimer(.clientDeadline, isReceivingMessage ? settings.dataTimeout : settings.commandTimeout)]
             }
-            var actions: [SessionAction] = [
-                .sendToClient(Reply(421, "4.4.2", "\(settings.hostname) Error: timeout exceeded").wireBytes),
-            ]
-            actions += close(reason: .timeout, closeBackendLink: true)
+            var actions: [SessionAction] = [.sendToClient(LocalReply.timeout(settings.hostname).wireBytes)]
+            actions += close(reason: .timeout)
             return actions
         case .backendReply:
             return failBackend("backend did not answer in time")
@@ -323,55 +297,27 @@ public struct SessionMachine {
 
     /// The server is shutting down (SIGTERM after the drain period): 421 and close.
     public mutating func shutdown() -> [SessionAction] {
-        guard phase != .closed else { return [] }
-        var actions: [SessionAction] = [
-            .sendToClient(Reply(421, "4.3.2", "\(settings.hostname) Service shutting down, closing transmission channel").wireBytes),
-        ]
-        actions += close(reason: .shutdown, closeBackendLink: true)
+        guard !isClosed else { return [] }
+        var actions: [SessionAction] = [.sendToClient(LocalReply.shuttingDown(settings.hostname).wireBytes)]
+        actions += close(reason: .shutdown)
         return actions
     }
 
     // MARK: Closing
 
-    /// Ends the session: log the disconnect (with what ended it; none for a QUIT),
-    /// close the backend link and the client.
-    mutating func close(reason: Reason?, closeBackendLink: Bool) -> [SessionAction] {
-        guard phase != .closed else { return [] }
+    /// Ends the session: log the disconnect (with what ended it; none for a QUIT), close the
+    /// backend link and the client. `abusive`: ended for abuse (a limit, not SMTP): a client
+    /// that does not read its replies is then reset rather than waited for.
+    mutating func close(reason: Reason?, abusive: Bool = false) -> [SessionAction] {
+        guard !isClosed else { return [] }
         phase = .closed
         pending.removeAll()
         var actions: [SessionAction] = SessionTimer.allCases.map { .cancelTimer($0) }
         actions.append(.log(record(.disconnect, nil, reason: reason)))
-        if closeBackendLink && backendLinkOpen { actions.append(.closeBackend) }
+        if backendLinkOpen { actions.append(.closeBackend) }
         backendLinkOpen = false
-        actions.append(.closeClient)
+        actions.append(.closeClient(abusive: abusive))
         return actions
-    }
-
-    // MARK: Records
-
-    /// Builds one decision record; every record of the session is built here.
-    func record(_ event: Event, _ decision: Decision?, code: Int? = nil, enhanced: String? = nil, reason: Reason? = nil,
-                detail: String? = nil) -> DecisionRecord {
-        var entry = DecisionRecord(timestamp: Timestamp(millisecondsSinceEpoch: 0), event: event)
-        entry.session = sessionID
-        entry.client = peer.client.description
-        entry.decision = decision
-        entry.code = code
-        entry.enhanced = enhanced
-        entry.reason = reason
-        if let detail { entry.detail = LogText(detail) }
-        return entry
-    }
-
-    func record(_ event: Event, reply: Reply, reason: Reason) -> DecisionRecord {
-        record(event, Self.decision(for: reply), code: reply.code, enhanced: reply.enhanced, reason: reason)
-    }
-
-    static func decision(for reply: Reply) -> Decision {
-        if reply.code == 421 { return .drop }
-        if reply.isPermanentFailure { return .reject }
-        if reply.isTransientFailure { return .tempfail }
-        return .accept
     }
 }
 

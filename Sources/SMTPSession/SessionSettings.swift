@@ -15,6 +15,11 @@ public struct SessionSettings: Sendable {
     /// Most commands relayguard holds unanswered from one client before it stops reading
     /// more: bounds the memory a pipelining client can make it spend.
     public var maxPipelinedCommands: Int = 100
+    /// Most command lines one session takes in one loop turn; the rest waits for the next turn,
+    /// so a client flooding commands never delays another client's greeting (SPEC section 6).
+    public var maxCommandsPerTurn: Int = 32
+    /// NOOP, VRFY, EXPN, RSET and HELP in one session; beyond it each one counts as an error.
+    public var junkCommandLimit: Int = 100
     /// A certificate is configured: STARTTLS is offered and terminated by relayguard.
     public var offerSTARTTLS: Bool
     /// What a DNSBL listing does (`dnsbl_action`).

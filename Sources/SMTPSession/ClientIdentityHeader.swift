@@ -1,4 +1,5 @@
 import RelayPolicy
+import SMTPProtocol
 
 /// The first bytes the backend receives on a session's link: how it learns the real client
 /// (`backend_client_identity`, SPEC sections 3 and 6).
@@ -7,7 +8,7 @@ import RelayPolicy
 /// and a backend that trusts that address (mynetworks) would relay for anyone.
 public enum ClientIdentityHeader {
     /// The HAProxy PROXY protocol signature of version 2.
-    static let proxyV2Signature: [UInt8] = [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A]
+    static let proxyV2Signature = ClientPreamble.proxyV2Signature
 
     /// The header to send right after connecting, or nil when nothing is sent before the
     /// backend's greeting (`xclient` sends its command after the greeting; `none` sends nothing).

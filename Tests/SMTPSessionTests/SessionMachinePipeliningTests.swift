@@ -1,7 +1,7 @@
 import DecisionLog
 import RelayPolicy
 import Testing
-@testable import ProxyServer
+@testable import SMTPSession
 
 /// PIPELINING (RFC 2920, SPEC section 6): replies in command order whoever wrote them, and
 /// nothing after EHLO, HELO, DATA, NOOP or QUIT forwarded before that command's reply.
@@ -62,7 +62,7 @@ struct SessionMachinePipeliningTests {
         _ = session.takeClient()
         _ = session.takeBackend()
         session.client("VRFY bob\r\nRCPT TO:<x@remote.example>\r\nRSET\r\nEXPN staff\r\n")
-        #expect(session.takeClient() == "252 2.5.2 Cannot VRFY user\r\n550 5.7.1 Unable to relay for <x@remote.example>\r\n")
+        #expect(session.takeClient() == "252 2.5.2 Cannot VRFY user\r\n503 5.5.1 Error: need MAIL command\r\n")
         #expect(session.takeBackend() == "RSET\r\n")
         session.backend("250 2.0.0 Ok\r\n")
         #expect(session.takeClient() == "250 2.0.0 Ok\r\n502 5.5.1 Error: command not implemented\r\n")
@@ -137,12 +137,14 @@ struct SessionMachinePipeliningTests {
         _ = session.takeBackend()
         let limit = session.machine.settings.maxPipelinedCommands
         let count = limit + 20
-        session.client(String(repeating: "RSET\r\n", count: count))
-        #expect(session.takeBackend() == String(repeating: "RSET\r\n", count: limit))
-        session.backend(String(repeating: "250 2.0.0 Ok\r\n", count: limit))
-        #expect(session.takeBackend() == String(repeating: "RSET\r\n", count: 20))
-        session.backend(String(repeating: "250 2.0.0 Ok\r\n", count: 20))
-        #expect(session.takeClient() == String(repeating: "250 2.0.0 Ok\r\n", count: count))
+        let mail = "MAIL FROM:<alice@remote.example>\r\n"
+        let rcpt = "RCPT TO:<bob@local.example>\r\n"
+        session.client(mail + String(repeating: rcpt, count: count - 1))
+        #expect(session.takeBackend() == mail + String(repeating: rcpt, count: limit - 1))
+        session.backend("250 2.1.0 Ok\r\n" + String(repeating: "250 2.1.5 Ok\r\n", count: limit - 1))
+        #expect(session.takeBackend() == String(repeating: rcpt, count: 20))
+        session.backend(String(repeating: "250 2.1.5 Ok\r\n", count: 20))
+        #expect(session.takeClient() == "250 2.1.0 Ok\r\n" + String(repeating: "250 2.1.5 Ok\r\n", count: count - 1))
     }
 }
 

@@ -1,7 +1,7 @@
 import DecisionLog
 import RelayPolicy
 import Testing
-@testable import ProxyServer
+@testable import SMTPSession
 
 /// SMTP smuggling (the December 2023 research; the smtpsmug variants): a fake end of data
 /// made with a bare CR, bare LF or NUL, followed by a smuggled transaction. The backend must

@@ -14,13 +14,14 @@ struct PendingReply {
         case backend(Reply)
     }
 
-    /// What the reply answers, for the decision log and the state it changes.
+    /// What the reply answers: the state its reply changes, and its record.
     enum Answering: Equatable {
         case helo(extended: Bool, name: String)
         case mail(sender: String)
         case recipient(address: String, reason: Reason)
         case data
-        case endOfMessage
+        /// The end of data, with the message's size for its record.
+        case endOfMessage(bytes: Int)
         case reset
         case noop
         case quit
@@ -28,6 +29,9 @@ struct PendingReply {
         case startTLS
         /// AUTH or one SASL response, passed through to the backend.
         case auth
+        /// The `*` relayguard sends the backend to cancel an exchange whose SASL line it
+        /// refused; the client gets this reply (relayguard's refusal) in place of the backend's.
+        case saslCancel(Reply)
         /// The RSET relayguard sends the backend after STARTTLS; its reply is not written.
         case internalReset
         /// A command relayguard answered itself.
@@ -36,18 +40,19 @@ struct PendingReply {
 
     var source: Source
     var answering: Answering
+    /// Nothing after this command is read before its reply is written (RFC 2920 last in group,
+    /// the end of a message, STARTTLS).
+    var endsGroup = false
     /// Tarpit delay before this reply is written.
     var tarpit: Duration = .zero
     /// Writing this reply ends the session, for this reason.
     var endsSession: Reason?
-    /// Writing this reply blocks the client's address (harvest defence).
-    var blocksClient = false
+    /// The session ends for abuse (a limit, not SMTP): a client that does not read is reset.
+    var abusive = false
 
     var isAwaitingBackend: Bool { source == .awaitingBackend }
 
-    /// A MAIL whose reply has not come: a transaction may be opening.
-    var isAwaitingMail: Bool {
-        guard isAwaitingBackend, case .mail = answering else { return false }
-        return true
+    static func local(_ reply: Reply, endsGroup: Bool = false, endsSession: Reason? = nil, abusive: Bool = false) -> PendingReply {
+        PendingReply(source: .local(reply), answering: .local, endsGroup: endsGroup, endsSession: endsSession, abusive: abusive)
     }
 }

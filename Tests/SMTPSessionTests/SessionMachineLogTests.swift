@@ -1,7 +1,7 @@
 import DecisionLog
 import RelayPolicy
 import Testing
-@testable import ProxyServer
+@testable import SMTPSession
 
 /// The decision log of a session (SPEC section 7): one record per decision, with the reply
 /// the client got, and a disconnect record at every close. (The harness checks the
@@ -80,18 +80,24 @@ struct SessionMachineLogTests {
         session.client("RSET\r\n")
         session.backend("250 2.0.0 Ok\r\n")
         _ = session.takeRecords()
+        session.client("MAIL FROM:<>\r\n")
+        session.backend("250 2.1.0 Ok\r\n")
+        _ = session.takeRecords()
         session.client("RCPT TO:<x@remote.example>\r\n")
-        #expect(session.takeRecords() == [Logged(.rcpt, .reject, 550, "5.7.1", .relayDenied, rcpt: "x@remote.example")])
+        #expect(session.takeRecords() == [Logged(.rcpt, .reject, 550, "5.7.1", .relayDenied, from: "", rcpt: "x@remote.example")])
     }
 
     @Test("A bad RCPT path is an rcpt record with bad_syntax and the text as sent")
     func badRecipientRecord() throws {
         var session = try SessionHarness()
         session.openWithEHLO()
+        session.client("MAIL FROM:<alice@remote.example>\r\n")
+        session.backend("250 2.1.0 Ok\r\n")
         _ = session.takeRecords()
         session.client("RCPT TO:<bob@@local.example>\r\n")
         #expect(session.takeClient().hasSuffix("501 5.1.3 Bad recipient address syntax\r\n"))
-        #expect(session.takeRecords() == [Logged(.rcpt, .reject, 501, "5.1.3", .badSyntax, rcpt: "bob@@local.example")])
+        #expect(session.takeRecords() == [Logged(.rcpt, .reject, 501, "5.1.3", .badSyntax, from: "alice@remote.example",
+                                                 rcpt: "bob@@local.example")])
     }
 
     @Test("Every record carries the session id and the client address")

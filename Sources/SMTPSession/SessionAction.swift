@@ -4,8 +4,10 @@ import DecisionLog
 public enum SessionTimer: Sendable, Hashable, CaseIterable {
     /// The tarpit delay before the reply at the head of the queue is written.
     case tarpit
-    /// `command_timeout` (or `data_timeout` during a message) waiting for the client.
-    case clientIdle
+    /// The client's deadline: `command_timeout` for a whole command line from the moment the
+    /// session waits for it (a trickle of bytes does not extend it), `data_timeout` during a
+    /// message.
+    case clientDeadline
     /// Waiting for the backend's reply to a forwarded command.
     case backendReply
 }
@@ -22,14 +24,23 @@ public enum SessionAction: Sendable, Equatable {
     case cancelTimer(SessionTimer)
     /// Write a decision record; the driver stamps its time (and a disconnect's duration).
     case log(DecisionRecord)
+    /// A RCPT of an untrusted client was refused: count it for the client across sessions
+    /// (`client_refusal_limit`). When that count reaches its limit the driver calls
+    /// `SessionMachine.clientRefusalLimitReached()`.
+    case countRefusal
     /// Block the client's address for `harvest_block_time`.
     case blockClient
+    /// The session has more input it did not take this loop turn (fairness: no session holds
+    /// the loop): call `SessionMachine.resume()` on the next turn.
+    case resumeNextTurn
     /// Begin the TLS handshake with the client: everything written to the client before this
     /// action goes in plaintext, everything after it through TLS; bytes read from now on are
     /// TLS records.
     case startTLS
     /// Close the backend link now, without QUIT: an open transaction must never complete.
     case closeBackend
-    /// Close the client connection once everything queued for it is written; the session ends.
-    case closeClient
+    /// Close the client connection once everything queued for it is written; the session
+    /// ends. `abusive`: the session was ended for abuse (limits, not SMTP); a client that does
+    /// not read its replies is then reset, so its unsent bytes are freed at once.
+    case closeClient(abusive: Bool)
 }

@@ -1,7 +1,7 @@
 import DecisionLog
 import RelayPolicy
 import Testing
-@testable import ProxyServer
+@testable import SMTPSession
 
 /// The command allowlist of SPEC section 6: what is forwarded (as its original bytes), what
 /// relayguard answers itself, and what ends the session as not SMTP.
