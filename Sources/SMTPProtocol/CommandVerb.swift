@@ -72,7 +72,8 @@ public enum CommandVerb: String, Hashable, Sendable, CaseIterable {
         /// Allowed while a mail transaction is open. While its MAIL is still unanswered, a
         /// command not allowed in one waits for the answer.
         public var inTransaction: Bool
-        /// Only inside a mail transaction (or after a MAIL still unanswered).
+        /// Only inside a mail transaction (or after a MAIL still unanswered). For RCPT the
+        /// session applies it after the relay decision: a relay attempt is refused as such.
         public var needsMail: Bool
         /// A command that moves no mail: NOOP, VRFY, EXPN, RSET, HELP. Beyond
         /// `junk_command_limit` in one session each one counts as an error.

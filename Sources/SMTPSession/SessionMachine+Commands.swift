@@ -16,7 +16,7 @@ extension SessionMachine {
         case .line(let line):
             switch CommandParser.parse(line) {
             case .failure(.badRecipientPath(let pathError)):
-                // A RCPT all the same: its sequence first, then an `rcpt` record for the syntax.
+                // A RCPT all the same: an `rcpt` record for the syntax.
                 if let refusal = sequenceRefusal(for: .rcpt) { return refuse(refusal, verb: "RCPT") }
                 return decideRecipient(.failure(pathError), line: line)
             case .failure(let error):
@@ -132,7 +132,9 @@ extension SessionMachine {
                 return .authNotAllowedNow
             }
         }
-        if rules.needsMail, case .none = dialogue.transaction { return .needMail }
+        // RCPT meets this rule after the relay decision (`decideRecipient`): a relay attempt is
+        // refused as one, with or without a transaction.
+        if rules.needsMail, verb != .rcpt, case .none = dialogue.transaction { return .needMail }
         return nil
     }
 

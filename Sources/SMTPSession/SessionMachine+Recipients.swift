@@ -17,14 +17,15 @@ extension SessionMachine {
         switch decision.outcome {
         case .forward(let reason):
             switch dialogue.transaction {
+            case .none:
+                // Only a transaction the backend accepted (or has yet to answer) takes RCPTs.
+                return refuse(.needMail, verb: "RCPT")
             case .mailPending(var envelope):
                 envelope.recipients += 1
                 dialogue.transaction = .mailPending(envelope)
             case .open(var envelope):
                 envelope.recipients += 1
                 dialogue.transaction = .open(envelope)
-            case .none:
-                break  // refused before: RCPT needs MAIL (the verb table)
             }
             return forward(line, answering: .recipient(address: address, reason: reason), verb: .rcpt)
         case .refuse(let reply, let refusal):

@@ -80,11 +80,8 @@ struct SessionMachineLogTests {
         session.client("RSET\r\n")
         session.backend("250 2.0.0 Ok\r\n")
         _ = session.takeRecords()
-        session.client("MAIL FROM:<>\r\n")
-        session.backend("250 2.1.0 Ok\r\n")
-        _ = session.takeRecords()
         session.client("RCPT TO:<x@remote.example>\r\n")
-        #expect(session.takeRecords() == [Logged(.rcpt, .reject, 550, "5.7.1", .relayDenied, from: "", rcpt: "x@remote.example")])
+        #expect(session.takeRecords() == [Logged(.rcpt, .reject, 550, "5.7.1", .relayDenied, rcpt: "x@remote.example")])
     }
 
     @Test("A bad RCPT path is an rcpt record with bad_syntax and the text as sent")
