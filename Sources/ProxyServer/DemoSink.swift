@@ -3,6 +3,7 @@
 // command positively, swallows messages (reporting their size) and never delivers anything.
 // Not a mail server: a stand-in backend for trying relayguard out.
 import SMTPProtocol
+import EventIO
 
 public final class DemoSink {
     private let listener: Listener

@@ -10,6 +10,11 @@
 import DecisionLog
 import RelayPolicy
 import SMTPSession
+import NetworkAddress
+import DNSBL
+import EventIO
+import TLSTransport
+import DNSBLResolver
 
 final class SessionDriver {
     private unowned let proxy: SMTPProxy

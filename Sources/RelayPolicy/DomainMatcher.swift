@@ -1,4 +1,5 @@
 import SMTPProtocol
+import NetworkAddress
 
 /// Matches the domain of an address against a list from the configuration
 /// (`local_domains`, `relay_domains`).

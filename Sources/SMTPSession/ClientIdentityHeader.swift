@@ -1,5 +1,6 @@
 import RelayPolicy
 import SMTPProtocol
+import NetworkAddress
 
 /// The first bytes the backend receives on a session's link: how it learns the real client
 /// (`backend_client_identity`, SPEC sections 3 and 6).

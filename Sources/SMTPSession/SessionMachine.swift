@@ -1,6 +1,8 @@
 import DecisionLog
 import RelayPolicy
 import SMTPProtocol
+import NetworkAddress
+import DNSBL
 
 /// One client session, as a pure state machine: bytes and timer expiries in, actions out
 /// (SPEC sections 4 to 6). It owns no socket and reads no clock; the proxy's session driver

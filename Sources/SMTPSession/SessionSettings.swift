@@ -1,4 +1,5 @@
 import RelayPolicy
+import DNSBL
 
 /// The policy one session runs with: a snapshot taken when the client connects, so a reload
 /// (SIGHUP) never changes the rules under a session in progress (SPEC section 3, Signals).

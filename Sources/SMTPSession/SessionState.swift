@@ -1,5 +1,6 @@
 import RelayPolicy
 import SMTPProtocol
+import DNSBL
 
 /// Where a session is, with the data that belongs to that place and nowhere else.
 ///

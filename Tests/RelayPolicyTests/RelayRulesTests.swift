@@ -2,6 +2,7 @@ import DecisionLog
 import SMTPProtocol
 import Testing
 @testable import RelayPolicy
+import DNSBL
 
 /// The test site: relayguard in front of the MX of `local.example`, whose own address is
 /// 192.0.2.25 and whose host name is mx.local.example; `backup.example` is a relay domain.

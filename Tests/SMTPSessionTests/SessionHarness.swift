@@ -3,6 +3,8 @@ import RelayPolicy
 import SMTPProtocol
 import Testing
 @testable import SMTPSession
+import NetworkAddress
+import DNSBL
 
 /// One `SessionMachine` with no sockets: the test feeds it client bytes, backend bytes, timer
 /// expiries and link failures, and the harness performs the actions the way `SessionDriver`

@@ -2,6 +2,8 @@ import DecisionLog
 import RelayPolicy
 import Testing
 @testable import SMTPSession
+import NetworkAddress
+import DNSBL
 
 /// The DNSBL result in the session (SPEC section 4 rule 5, dnsbl_action): the lookup starts at
 /// connect and the machine is told its result.
