@@ -163,7 +163,7 @@ public final class SMTPProxy {
         if draining && sessions.isEmpty { onDrained?() }
     }
 
-    private func accept(_ connection: BufferedConnection) {
+    func accept(_ connection: BufferedConnection) {
         let peerAddress = connection.peerAddress
         let client = peerAddress.ipAddress
         let server = connection.localAddress ?? peerAddress
