@@ -57,19 +57,8 @@ struct FuzzedSession {
         if second & 0x40 != 0 { lines.append("max_recipients = 2") }
         configurationText = lines.joined(separator: "\n") + "\n"
 
-        let configuration: Configuration
-        do {
-            configuration = try ConfigurationParser.parse(configurationText, file: "fuzz.conf", defaultHostname: "unused.example")
-        } catch {
-            preconditionFailure("the fuzzer's own configuration does not parse: \(error)\n\(configurationText)")
-        }
-        let recipientMap: RecipientMap
-        do {
-            recipientMap = try RecipientMap(entries: Self.recipientMapEntries)
-        } catch {
-            preconditionFailure("the fuzzer's recipient map does not parse: \(error)")
-        }
-        var settings = SessionSettings(configuration: configuration, recipientMap: recipientMap)
+        let (configuration, parsedSettings) = Self.parsed(configurationText)
+        var settings = parsedSettings
         if second & 0x80 != 0 {
             settings.maxPipelinedCommands = 4
             settings.maxCommandsPerTurn = 2
@@ -83,6 +72,31 @@ struct FuzzedSession {
         self.dnsblPending = first & 0x20 != 0
         self.dnsblAction = dnsblAction
     }
+
+    /// Configurations already parsed, by their text. Why: parsing one costs more than playing
+    /// most scripts, and there are at most a few hundred distinct texts. (libFuzzer runs one
+    /// input at a time, on one thread.)
+    nonisolated(unsafe) private static var parsedConfigurations: [String: (Configuration, SessionSettings)] = [:]
+
+    private static func parsed(_ text: String) -> (Configuration, SessionSettings) {
+        if let parsed = parsedConfigurations[text] { return parsed }
+        do {
+            let configuration = try ConfigurationParser.parse(text, file: "fuzz.conf", defaultHostname: "unused.example")
+            let parsed = (configuration, SessionSettings(configuration: configuration, recipientMap: recipientMap))
+            parsedConfigurations[text] = parsed
+            return parsed
+        } catch {
+            preconditionFailure("the fuzzer's own configuration does not parse: \(error)\n\(text)")
+        }
+    }
+
+    private static let recipientMap: RecipientMap = {
+        do {
+            return try RecipientMap(entries: recipientMapEntries)
+        } catch {
+            preconditionFailure("the fuzzer's recipient map does not parse: \(error)")
+        }
+    }()
 
     /// The driver opens the backend link only after the DNSBL result when a listed client is
     /// to be refused at connect: such a client never reaches the backend.

@@ -1,3 +1,5 @@
+import NetworkAddress
+
 /// Remembers DNSBL answers per (zone, client) for as long as their TTL allows, within bounds.
 ///
 /// - Only definite answers are stored (listed or not listed); a timeout or a failure is asked
@@ -68,5 +70,18 @@ public struct DNSBLCache<Instant: InstantProtocol>: Sendable where Instant.Durat
         for victim in victims {
             entries.removeValue(forKey: victim.key)
         }
+    }
+}
+
+/// What `DNSBLCache` is keyed by: one zone's verdict on one client address.
+public struct DNSBLCacheKey: Hashable, Sendable {
+    /// The zone as in `DNSBLSite.zone` (lower case, no trailing dot).
+    public var zone: String
+    /// The client (an IPv4-mapped IPv6 address is already its IPv4 address).
+    public var client: IPAddress
+
+    public init(zone: String, client: IPAddress) {
+        self.zone = zone
+        self.client = client
     }
 }

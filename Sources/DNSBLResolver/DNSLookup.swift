@@ -42,3 +42,9 @@ public final class DNSLookup {
         completion = nil
     }
 }
+
+public enum DNSLookupOutcome: Sendable, Equatable {
+    case answer(DNSAnswerSet, negativeTTL: UInt32?, overTCP: Bool)
+    case timedOut
+    case failed(String)
+}

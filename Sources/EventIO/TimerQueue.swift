@@ -105,3 +105,8 @@ public struct TimerQueue {
         slotByID[heap[b].id] = b
     }
 }
+
+public struct TimerHandle: Hashable, Sendable {
+    /// Also the scheduling order: among timers with the same deadline the lower id fires first.
+    let id: UInt64
+}

@@ -15,3 +15,7 @@ public struct IOEvents: OptionSet, Hashable, Sendable {
     public static let error = IOEvents(rawValue: LinuxSystemCalls.EPOLLERR)
     public static let hangup = IOEvents(rawValue: LinuxSystemCalls.EPOLLHUP)
 }
+
+public protocol ReadinessHandler: AnyObject {
+    func handleReadiness(_ events: IOEvents)
+}
