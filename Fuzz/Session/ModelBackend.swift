@@ -198,8 +198,10 @@ struct ModelBackend {
     // MARK: Answering
 
     /// Answers the oldest line read: `choice` < 128 the reply a server would give, else a code
-    /// from `codes`; `shape` bits 0-1 extra lines, bit 2 an enhanced code, bit 5 a second
-    /// challenge (334) to a SASL response.
+    /// from `codes`. `shape`: bits 0-1 extra lines, bit 2 an enhanced code (`X.1.1`: a 550
+    /// to RCPT is then "unknown user"), bit 5 a second challenge (334) to a SASL response; for
+    /// a 250 to EHLO its bits leave out extensions instead. (The caller reads bits 3-7 as how
+    /// much to deliver at once.)
     mutating func answer(choice: UInt8, shape: UInt8) {
         invariant(mayAnswer, "the fuzzer answered with nothing to answer")
         let awaited = unanswered.removeFirst()

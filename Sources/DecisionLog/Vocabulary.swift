@@ -45,4 +45,6 @@ public enum Reason: String, Sendable, CaseIterable {
     case authFailed = "auth_failed"
     case reloadFailed = "reload_failed"
     case shutdown
+    /// The client sent something before relayguard's greeting (an early talker).
+    case pregreet
 }

@@ -150,14 +150,34 @@ public struct SessionMachine {
     /// Bytes from the client (not a message's: those go through `receivedMessageBytes`).
     public mutating func receivedFromClient(_ bytes: [UInt8]) -> [SessionAction] {
         guard !isClosed else { return [] }
+        var actions: [SessionAction] = []
         if isReceivingMessage {
             return bytes.withUnsafeBytes { raw in
                 let (forward, actions) = receivedMessageBytes(raw)
                 return forward > 0 ? [.sendToBackend(Array(bytes[0..<forward]))] + actions : actions
             }
         }
+        if case .awaitingGreeting = phase, !bytes.isEmpty, framer.bufferedByteCount == 0 {
+            actions += noteEarlyTalker(bytes)
+        }
         framer.append(bytes)
-        return pump()
+        return actions + pump()
+    }
+
+    /// Bytes before relayguard's greeting: an early talker (`pregreet_action`). Only the
+    /// first bytes are noted (later ones join them in the framer unread).
+    mutating func noteEarlyTalker(_ bytes: [UInt8]) -> [SessionAction] {
+        switch settings.pregreetAction {
+        case .ignore:
+            return []
+        case .log:
+            break
+        case .reject:
+            standing.isEarlyTalker = true
+        }
+        let start = bytes.prefix(32).map { $0 >= 0x20 && $0 < 0x7F ? Character(UnicodeScalar($0)) : "." }
+        let decision: Decision = settings.pregreetAction == .reject ? .reject : .accept
+        return [.log(record(.connect, decision, reason: .pregreet, detail: "sent before the greeting: \(String(start))"))]
     }
 
     /// The driver's next loop turn after `.resumeNextTurn`: take more of the input.
