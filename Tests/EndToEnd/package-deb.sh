@@ -105,7 +105,8 @@ without_swift() {
 }
 mkdir -p /opt/swift
 version=$(without_swift /usr/sbin/relayguard --version 2>&1) || fail "the installed relayguard --version failed without /opt/swift: $version"
-head_commit=$(git -C "$REPO_ROOT" rev-parse --short=12 HEAD)
+head_commit=$(git -C "$REPO_ROOT" rev-parse --short=12 HEAD 2>&1) ||
+    fail "git cannot name the commit of $REPO_ROOT ($head_commit); the package's --version is checked against it"
 package_version=$(dpkg-deb -f "$deb" Version)
 [[ $version =~ ^relayguard\ ${package_version//./\\.}\ \(commit\ $head_commit(-dirty)?\)$ ]] ||
     fail "--version says '$version'; expected version $package_version and commit $head_commit"
