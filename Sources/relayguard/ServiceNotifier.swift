@@ -20,9 +20,10 @@ final class ServiceNotifier {
     private let fd: Int32
     private var address = sockaddr_un()
     private var addressLength: socklen_t = 0
+    private var warned = false
 
     /// Reads `NOTIFY_SOCKET`; nil when it is unset, empty or unusable.
-    init?(environment socketName: String? = ProcessInfoLite.environment("NOTIFY_SOCKET")) {
+    init?(socketName: String? = ServiceNotifier.environmentSocketName()) {
         guard let socketName, !socketName.isEmpty else { return nil }
         var path = Array(socketName.utf8)
         let isAbstract = path.first == UInt8(ascii: "@")
@@ -54,8 +55,10 @@ final class ServiceNotifier {
                 }
             }
         }
-        if sent < 0 && errno != EAGAIN {
-            StandardError.line("relayguard: warning: cannot notify the service manager: \(String(cString: strerror(errno)))")
+        if sent < 0 && errno != EAGAIN && !warned {
+            // Said once: the status line would otherwise repeat it every few seconds.
+            warned = true
+            StandardError.line("relayguard: warning: cannot notify the service manager at NOTIFY_SOCKET: \(String(cString: strerror(errno)))")
         }
     }
 
@@ -65,12 +68,10 @@ final class ServiceNotifier {
         clock_gettime(CLOCK_MONOTONIC, &now)
         return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000
     }
-}
 
-/// Reading one environment variable without Foundation.
-enum ProcessInfoLite {
-    static func environment(_ name: String) -> String? {
-        guard let value = getenv(name) else { return nil }
+    /// `NOTIFY_SOCKET` from the environment, which the service manager sets.
+    static func environmentSocketName() -> String? {
+        guard let value = getenv("NOTIFY_SOCKET") else { return nil }
         return String(cString: value)
     }
 }
