@@ -71,7 +71,10 @@ line = command.encode() + b"\r\n"
 s.sendall(line * (65536 // len(line)))
 data = b""
 while True:
-    chunk = s.recv(65536)
+    try:
+        chunk = s.recv(65536)
+    except ConnectionResetError:
+        break  # a session ended for abuse may be closed with a reset (SPEC section 6)
     if not chunk:
         break
     data += chunk
