@@ -122,6 +122,8 @@ public final class SMTPProxy {
         draining = true
         for listener in listeners { listener.close() }
         listeners.removeAll()
+        // Sessions between transactions end now (421 4.3.2); the others when theirs is over.
+        for session in Array(sessions.values) { session.stopRequested() }
         if sessions.isEmpty { onDrained?() }
     }
 

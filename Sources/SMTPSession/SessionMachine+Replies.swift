@@ -52,6 +52,10 @@ extension SessionMachine {
         if clientInputEnded && isReadingCommands && pending.isEmpty {
             actions += close(reason: .clientClosed)
         }
+        // Stopping: the transaction (if any) is over, so is the session.
+        if stopping && !isClosed && isBetweenTransactions {
+            actions += shutdown()
+        }
         return actions
     }
 

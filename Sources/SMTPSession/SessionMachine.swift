@@ -47,6 +47,9 @@ public struct SessionMachine {
     /// The backend link is open (or being opened). A fact of the socket: it closes on
     /// reject-at-connect, on an aborted message and when the backend fails.
     var backendLinkOpen = true
+    /// relayguard is stopping (SIGTERM): the session ends as soon as it is between transactions.
+    /// A fact of the process, not of SMTP.
+    var stopping = false
 
     /// `dnsblPending`: a DNSBL lookup for this client has started; `dnsblResolved` follows.
     public init(sessionID: String, peer: SessionPeer, settings: SessionSettings, standing: ClientStanding, dnsblPending: Bool = false) {
@@ -314,6 +317,26 @@ public struct SessionMachine {
             return actions
         case .backendReply:
             return failBackend("backend did not answer in time")
+        }
+    }
+
+    /// relayguard is stopping (SIGTERM): a session between transactions gets `421 4.3.2` at
+    /// once; one inside a transaction may finish it (its message, RSET or QUIT) and gets the
+    /// 421 as soon as it is between transactions again. `shutdown()` ends what is left when
+    /// `shutdown_grace` runs out.
+    public mutating func stopRequested() -> [SessionAction] {
+        guard !isClosed else { return [] }
+        stopping = true
+        return pump()
+    }
+
+    /// Between transactions: nothing is open or opening, no message is being read, and no
+    /// reply is owed.
+    var isBetweenTransactions: Bool {
+        guard pending.isEmpty, dialogue.transaction == .none else { return false }
+        switch phase {
+        case .awaitingGreeting, .commands, .saslResponse, .onlyQuit: return true
+        case .message, .tlsHandshake, .closed: return false
         }
     }
 
