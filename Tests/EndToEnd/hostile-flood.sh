@@ -159,7 +159,10 @@ served_logged = 0
 for session, rs in by_session.items():
     connect = [r for r in rs if r["event"] == "connect"]
     if not connect or connect[0].get("code") != 220:
-        continue  # refused at connect (too many connections): no commands
+        # Refused at connect: no commands. (Postfix's own per-client limit is 50 too, and it
+        # sees a close a moment after relayguard: a reconnect can find it full, and relayguard
+        # then answers 421 4.3.0, failing closed.)
+        continue
     served_logged += 1
     answered = [r for r in rs if r["event"] == "command" and r.get("detail", "").startswith(verb)]
     ended = [r for r in rs if r["event"] == "command" and r.get("code") == 421 and r.get("reason") == "too_many_errors"]
