@@ -206,8 +206,10 @@ public final class SMTPProxy {
     }
 
     private func refuseAtConnect(_ connection: BufferedConnection, sessionID: String, client: IPAddress, reply: Reply, reason: Reason) {
-        log(DecisionRecord(timestamp: Timestamp(millisecondsSinceEpoch: 0), session: sessionID, event: .connect,
-                           client: client.description, decision: .drop, code: reply.code, enhanced: reply.enhanced, reason: reason))
+        var record = DecisionRecord(timestamp: Timestamp(millisecondsSinceEpoch: 0), session: sessionID, event: .connect,
+                                    client: client.description, decision: .drop, code: reply.code, enhanced: reply.enhanced, reason: reason)
+        record.clientPort = Int(connection.peerAddress.port)
+        log(record)
         connection.write(reply.wireBytes)
         connection.closeAfterFlush()
     }

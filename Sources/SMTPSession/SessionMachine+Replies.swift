@@ -247,6 +247,7 @@ extension SessionMachine {
             var entry = record(.message, reply: reply, reason: verdictReason)
             entry.from = dialogue.transaction.sender.map { LogText($0) }
             entry.bytes = bytes
+            if reply.isPositive { entry.queueID = QueueID.named(in: reply) }
             actions.append(.log(entry))
             dialogue.transaction = .none
         case .reset:
