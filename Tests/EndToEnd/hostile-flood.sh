@@ -95,6 +95,7 @@ EOF
     flood_client flood --port "$RG_PORT" --bind 127.0.0.2 --connections 50 --command "$command" \
         --seconds "$FLOOD_SECONDS" --out "$out-flood.json" &
     local flood_pid=$!
+    on_exit _e2e_stop_pid "$flood_pid"
     sleep 0.5
     flood_client bystander --port "$RG_PORT" --bind 127.0.0.3 --every 0.2 --seconds $((FLOOD_SECONDS - 1)) \
         --out "$out-bystander.json" || fail "$command: the bystander client failed"
