@@ -20,9 +20,13 @@ extension SessionMachine {
             // a TLS handshake record, anywhere in the session, before it can frame as lines.
             // (The tail of an overlong line is thrown away, not classified.)
             switch framer.isDiscardingOverlongLine ? .smtp : ClientPreamble.classify(framer.bufferedPrefix(ClientPreamble.maximumPrefixLength)) {
-            case .needMoreBytes:
-                // Nothing buffered, or the start of a signature (`\r\n` of PROXY v2): wait.
+            case .needMoreBytes where framer.bufferedByteCount > 2 || linesTaken == 0:
+                // The start of a PROXY signature: wait for the rest. The session's first bytes
+                // are held however they are cut; later, an empty line alone (`\r\n`) is
+                // answered as one, or a client that sent it would wait for ever.
                 break reading
+            case .needMoreBytes:
+                guard framer.bufferedByteCount > 0 else { break reading }
             case .proxyV1, .proxyV2:
                 actions += refuseNonSMTP(.clientProxyHeader)
                 continue
@@ -41,6 +45,7 @@ extension SessionMachine {
             }
             guard let event = framer.nextEvent() else { break }
             taken += 1
+            linesTaken += 1
             actions += handle(event)
         }
         // The deadline for the next command starts once this one is complete: bytes of a line
@@ -48,8 +53,10 @@ extension SessionMachine {
         if taken > 0 && isReadingCommands {
             actions.append(.setTimer(.clientDeadline, settings.commandTimeout))
         }
-        // The client has gone: once everything it sent is answered, the session ends.
-        if clientInputEnded && isReadingCommands && pending.isEmpty {
+        // The client has gone: once everything it sent is answered, the session ends, whatever
+        // the last reply began (a message after 354, a handshake after STARTTLS's 220: the
+        // client can send neither).
+        if clientInputEnded && !isClosed && pending.isEmpty {
             actions += close(reason: .clientClosed)
         }
         // Stopping: the transaction (if any) is over, so is the session.

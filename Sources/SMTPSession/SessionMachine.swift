@@ -36,6 +36,9 @@ public struct SessionMachine {
     var refusedRecipients = 0
     /// NOOP, VRFY, EXPN, RSET and HELP so far (`junk_command_limit`).
     var junkCommands = 0
+    /// Command lines taken so far: before the first, bytes that may start a PROXY signature
+    /// are held however the client cuts them.
+    var linesTaken = 0
     /// Replies owed to the client, in command order.
     var pending: [PendingReply] = []
     var tarpit: TarpitClock = .idle

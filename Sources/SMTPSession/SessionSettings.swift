@@ -18,7 +18,7 @@ public struct SessionSettings: Sendable {
     public var maxPipelinedCommands: Int = 100
     /// Most command lines one session takes in one loop turn; the rest waits for the next turn,
     /// so a client flooding commands never delays another client's greeting (SPEC section 6).
-    public var maxCommandsPerTurn: Int = 32
+    public var maxCommandsPerTurn: Int = 8
     /// NOOP, VRFY, EXPN, RSET and HELP in one session; beyond it each one counts as an error.
     public var junkCommandLimit: Int = 100
     /// What a client that talks before the greeting gets (`pregreet_action`).

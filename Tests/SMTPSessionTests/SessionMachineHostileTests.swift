@@ -88,7 +88,9 @@ struct SessionMachineHostileTests {
         session.openWithEHLO()
         _ = session.takeClient()
         _ = session.takeBackend()
-        for byte in bytes { session.client(bytes: [byte]) }
+        // In two writes, cut inside the signature's escapes (as a client that does it on purpose).
+        session.client(bytes: Array(bytes.prefix(5)))
+        session.client(bytes: Array(bytes.dropFirst(5)))
         #expect(session.takeClient() == "421 4.7.0 Not SMTP; closing\r\n")
         #expect(session.takeBackend() == "")
         #expect(session.isClosed && session.closedForAbuse)
@@ -158,5 +160,16 @@ struct SessionMachineHostileTests {
         #expect(session.takeClient() == "550 5.5.1 Protocol error\r\n")
         #expect(session.takeBackend() == "RCPT TO:<postmaster@local.example>\r\n")
         #expect(session.refusalsCounted == 1)
+    }
+
+    @Test("An empty line alone is answered (500), though it could begin a PROXY v2 signature")
+    func emptyLineAnswered() throws {
+        var session = try SessionHarness()
+        session.openWithEHLO()
+        _ = session.takeClient()
+        session.client("\r\n")
+        #expect(session.takeClient() == "500 5.5.2 Error: bad syntax\r\n")
+        session.client("\r\n\r\n\u{0}")
+        #expect(session.takeClient() == "", "three bytes of a signature are held for the rest")
     }
 }

@@ -245,3 +245,32 @@ struct SessionMachineStopTests {
         #expect(session.isClosed)
     }
 }
+
+/// Found by the session fuzzer: a client that sent EOF while its DATA or STARTTLS waited for a
+/// reply must not leave the session open once that reply starts a message or a handshake.
+@Suite("Session machine: EOF before the reply that changes the phase")
+struct SessionMachineEOFTests {
+    @Test("EOF, then the backend's 354: the session ends, the message never completes")
+    func eofBefore354() throws {
+        var session = try SessionHarness("trusted_networks = 203.0.113.0/24")
+        session.openWithEHLO()
+        session.client("MAIL FROM:<a@x.example>\r\nRCPT TO:<bob@local.example>\r\nDATA\r\n")
+        session.clientCloses()
+        session.backend("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data\r\n")
+        #expect(session.isClosed)
+        #expect(session.takeRecords().last == .disconnect(.clientClosed))
+    }
+
+    @Test("EOF, then STARTTLS's 220 after a NOOP: the session ends")
+    func eofBeforeStartTLS() throws {
+        var session = try SessionHarness(SessionMachineTLSTests.tlsConfig)
+        session.open()
+        session.client("EHLO c.example\r\n")
+        session.backend(SessionMachineTLSTests.backendEHLO)
+        session.client("NOOP\r\nSTARTTLS\r\n")
+        session.clientCloses()
+        session.backend("250 2.0.0 Ok\r\n")
+        session.backend("250 2.0.0 Ok\r\n")
+        #expect(session.isClosed)
+    }
+}
