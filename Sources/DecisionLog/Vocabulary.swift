@@ -45,4 +45,5 @@ public enum Reason: String, Sendable, CaseIterable {
     case authFailed = "auth_failed"
     case reloadFailed = "reload_failed"
     case shutdown
+    case clientRefusalLimit = "client_refusal_limit"
 }

@@ -172,6 +172,12 @@ final class SessionDriver {
                 if record.event == .disconnect {
                     record.durationMs = Int(startedAt.duration(to: client.loop.now()).milliseconds)
                 }
+                // --- begin: interim client_refusal_limit hook (until the machine books refusals itself)
+                if record.event == .rcpt, record.decision == .reject, let code = record.code, code >= 500,
+                   !machine.standing.mayRelay, proxy.countRefusal(from: clientAddress, at: client.loop.now()) {
+                    record.reason = .clientRefusalLimit
+                }
+                // --- end: interim client_refusal_limit hook
                 proxy.log(record)
             case .blockClient:
                 proxy.blockHarvester(clientAddress)
