@@ -10,6 +10,9 @@
 // - Per-client failures (the client reset before accept, ECONNABORTED, EPERM from a firewall)
 //   are skipped. When the process or system is out of descriptors or memory (EMFILE, ENFILE,
 //   ENOBUFS, ENOMEM) accepting pauses for `acceptRetryDelay` and `onAcceptError` is told.
+// - `hold()` stops accepting until `release()` (the proxy holds its listeners while the decision
+//   log's writer catches up); clients wait in the kernel's queue meanwhile. A hold outlasts an
+//   EMFILE pause: the retry timer does not resume a held listener.
 // - `close()` stops listening, idempotent; connections already accepted are not affected.
 //
 // Why pause on EMFILE: the pending client stays in the kernel's queue, so a level-triggered loop
@@ -33,6 +36,7 @@ public final class Listener: ReadinessHandler {
 
     private var fd: Int32
     private var retryTimer: TimerHandle?
+    private var held = false
     /// accept4 itself; tests substitute a failing one to exercise the EMFILE back-off.
     var acceptCall: LinuxSystemCalls.Accept4 = LinuxSystemCalls.accept4
 
@@ -68,7 +72,21 @@ public final class Listener: ReadinessHandler {
     }
 
     public var isOpen: Bool { fd >= 0 }
-    public var isAcceptingPaused: Bool { retryTimer != nil }
+    public var isAcceptingPaused: Bool { retryTimer != nil || held }
+
+    /// Stops accepting until `release()`; idempotent.
+    public func hold() {
+        guard isOpen, !held else { return }
+        held = true
+        try? loop.modify(fd, interest: [])
+    }
+
+    /// Accepts again after `hold()` (at once, unless an EMFILE pause is still running).
+    public func release() {
+        guard isOpen, held else { return }
+        held = false
+        if retryTimer == nil { try? loop.modify(fd, interest: .readable) }
+    }
 
     public func close() {
         guard isOpen else { return }
@@ -80,7 +98,7 @@ public final class Listener: ReadinessHandler {
     }
 
     public func handleReadiness(_ events: IOEvents) {
-        while isOpen, retryTimer == nil {
+        while isOpen, retryTimer == nil, !held {
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let client = withUnsafeMutablePointer(to: &storage) {
@@ -129,7 +147,7 @@ public final class Listener: ReadinessHandler {
         retryTimer = loop.schedule(after: acceptRetryDelay) { [weak self] in
             guard let self, self.isOpen else { return }
             self.retryTimer = nil
-            try? self.loop.modify(self.fd, interest: .readable)
+            if !self.held { try? self.loop.modify(self.fd, interest: .readable) }
         }
     }
 }

@@ -18,9 +18,9 @@ public final class SMTPProxy {
     private var tlsContext: TLSServerContext?
     /// The DNSBL lookups, when `dnsbl_sites` names any.
     private var dnsbl: DNSBLChecker?
-    private let logWriter: DecisionLogWriter
-    private var listeners: [Listener] = []
-    private var sessions: [ObjectIdentifier: SessionDriver] = [:]
+    let logWriter: DecisionLogWriter
+    var listeners: [Listener] = []
+    var sessions: [ObjectIdentifier: SessionDriver] = [:]
     private var connectionsPerClient: [IPAddress: Int] = [:]
     private var harvestDefence: HarvestDefence<MonotonicClock.Instant>
     private var nextSessionNumber: UInt32
@@ -44,6 +44,9 @@ public final class SMTPProxy {
         self.harvestDefence = HarvestDefence(configuration: configuration)
         // Session ids start at a random point so that ids from two runs rarely collide in a log.
         self.nextSessionNumber = UInt32.random(in: 0...UInt32.max)
+        // A log writer that falls behind holds new work (SMTPProxy+LogBackpressure.swift).
+        log.attach(to: loop)
+        log.onBehindChange = { [unowned self] behind in logWriterBehindChanged(behind) }
     }
 
     /// The addresses actually bound (with the kernel's port when port 0 was asked for).

@@ -194,6 +194,11 @@ final class SessionDriver {
         if !ended { adjustClientReading() }
     }
 
+    /// The decision log's writer fell behind or caught up: pause or resume reading commands.
+    func logBackpressureChanged() {
+        adjustClientReading()
+    }
+
     private func adjustClientReading() {
         guard !ended else { return }
         // Replies the client does not read: stop taking its commands (each would queue another
@@ -205,6 +210,7 @@ final class SessionDriver {
         let backendBacklog = backend?.pendingWriteBytes ?? 0
         let shouldPause = backendBacklog > Self.maxBackendBacklog || machine.heldClientBytes > Self.maxHeldClientBytes
             || machine.clientOutputBacklogged
+            || (proxy.isLogBackpressured && !machine.isReceivingMessage)  // commands wait for the log writer
         if shouldPause && !client.isReadingPaused {
             client.pauseReading()
         } else if !shouldPause && client.isReadingPaused {
