@@ -15,6 +15,8 @@
 // - `close()` is idempotent and final: after it returns no callback of this connection runs,
 //   and the callbacks are released (breaking session <-> connection reference cycles).
 //   `closeAfterFlush()` stops reading and closes once the queue has been sent (for "421, bye").
+//   `closeWithReset()` closes at once with a TCP reset: whatever is queued, here or in the
+//   kernel's send buffer, is discarded (for a session ended for abuse, whose client does not read).
 //
 // Why memory is kept small: 10,000 idle sessions are two sockets each. An idle connection holds
 // no buffer at all (reads use the loop's buffer, the queue is an empty array until a write would
@@ -147,6 +149,20 @@ public final class BufferedConnection: ReadinessHandler {
         fd = -1
         queue = []
         queueStart = 0
+    }
+
+    /// Closes now with a reset (SO_LINGER on, zero seconds): unsent bytes are dropped at once,
+    /// here and in the kernel, instead of lingering in an orphaned socket for minutes while a
+    /// client that does not read holds its window shut. Idempotent, like `close()`.
+    ///
+    /// Why: after a plain close the kernel keeps trying to deliver the send buffer to a zero
+    /// window; a few hundred such clients pin hundreds of megabytes of kernel memory.
+    public func closeWithReset() {
+        if isOpen {
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        }
+        close()
     }
 
     /// Stops reading, sends what is queued, then closes (at once if the queue is empty).

@@ -7,6 +7,9 @@
 // - On each readable report it calls accept4 (non-blocking, close-on-exec) until EAGAIN and hands
 //   every client to `onAccept` as a registered BufferedConnection, whose `peerAddress` is the
 //   client (IPv4-mapped shown as IPv4). Set the connection's callbacks inside `onAccept`.
+// - Each client socket gets a send buffer of `clientSendBufferBytes` (SO_SNDBUF; the kernel
+//   doubles it for its bookkeeping), so the replies owed to a client that does not read pin at
+//   most that much kernel memory; without it loopback and LAN sockets grow to megabytes.
 // - Per-client failures (the client reset before accept, ECONNABORTED, EPERM from a firewall)
 //   are skipped. When the process or system is out of descriptors or memory (EMFILE, ENFILE,
 //   ENOBUFS, ENOMEM) accepting pauses for `acceptRetryDelay` and `onAcceptError` is told.
@@ -29,6 +32,10 @@ public final class Listener: ReadinessHandler {
     public var onAcceptError: ((SocketError) -> Void)?
     /// How long accepting pauses after EMFILE and friends.
     public var acceptRetryDelay: Duration = .milliseconds(100)
+    /// SO_SNDBUF of every accepted client (nil: the kernel's autotuning). Replies to a client are
+    /// small; a client that reads them never needs more.
+    public var clientSendBufferBytes: Int32? = Listener.defaultClientSendBufferBytes
+    public static let defaultClientSendBufferBytes: Int32 = 64 * 1024
 
     public let loop: EventLoop
     /// The bound address (with the kernel's port when port 0 was asked for).
@@ -129,6 +136,11 @@ public final class Listener: ReadinessHandler {
         guard let peer else {  // not IPv4/IPv6: cannot happen on a TCP listener
             Socket.close(client)
             return
+        }
+        if let bytes = clientSendBufferBytes {
+            // Best effort: a socket that refuses it still works, with the kernel's default.
+            var value = bytes
+            _ = setsockopt(client, SOL_SOCKET, SO_SNDBUF, &value, socklen_t(MemoryLayout<Int32>.size))
         }
         do {
             onAccept(try BufferedConnection(connectedFD: client, peer: peer, loop: loop))

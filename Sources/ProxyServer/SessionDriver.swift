@@ -237,9 +237,10 @@ final class SessionDriver {
         client.closeAfterFlush()
         if client.isOpen {
             // A client that stops reading (a zero TCP window) must not keep a finished session's
-            // socket, outside every limit, for ever: the final flush gets a deadline.
+            // socket, outside every limit, for ever: the final flush gets a deadline, and then a
+            // reset, so the kernel drops the unsent replies instead of holding them for minutes.
             let connection = client
-            _ = client.loop.schedule(after: Self.finalFlushTimeout) { connection.close() }
+            _ = client.loop.schedule(after: Self.finalFlushTimeout) { connection.closeWithReset() }
         }
         proxy.sessionEnded(self)
     }
