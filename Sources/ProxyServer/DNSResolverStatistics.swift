@@ -10,6 +10,8 @@ public struct DNSResolverStatistics: Sendable, Equatable {
     public var tcpFallbacks = 0
     /// Lookups that ended without a reply.
     public var timeouts = 0
+    /// Queries not sent because no socket could be opened for them (out of descriptors).
+    public var socketFailures = 0
 
     public init() {}
 }
