@@ -22,11 +22,15 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
             prefixBits = 32
             return
         }
-        let highMask: UInt64 = ipv6PrefixLength >= 64 ? .max : .max << UInt64(64 - ipv6PrefixLength)
-        let lowMask: UInt64 = ipv6PrefixLength <= 64 ? 0 : (ipv6PrefixLength == 128 ? .max : .max << UInt64(128 - ipv6PrefixLength))
+        // Only the address's public bytes: the key does not depend on how IPAddress stores them.
+        var bytes = client.bytes
+        for index in 0..<16 {
+            let bitsKept = min(max(ipv6PrefixLength - index * 8, 0), 8)
+            bytes[index] &= bitsKept == 8 ? 0xFF : ~(0xFF >> UInt8(bitsKept))
+        }
         // Never IPv4-mapped again: that needs bits 80 to 95 set, so a prefix of 96 or more,
         // which leaves bits 64 to 95 as they were, and `client` was not mapped.
-        network = IPAddress(ipv6High: client.high & highMask, low: client.low & lowMask)
+        network = IPAddress(ipv6Bytes: bytes)
         prefixBits = UInt8(ipv6PrefixLength)
     }
 

@@ -230,24 +230,28 @@ struct ClientRefusalTableMemoryTests {
     }
 
     /// A million distinct clients, half IPv4 and half IPv6 networks, through a table of the
-    /// default capacity (100,000): the table's growth is measured, not assumed. Unbounded, a
-    /// million entries would take well over 100 MB; bounded, the growth stays under 40 MB
-    /// (a generous bound: other tests run in this process at the same time).
-    @Test("a million distinct clients: resident memory stays bounded")
+    /// default capacity (100,000). The storage the table allocated is asserted: about 22 MB at
+    /// most (unbounded, a million entries would take well over 100 MB); the resident memory is printed
+    /// as a figure, not asserted, since other tests run in this process at the same time (run
+    /// this suite alone to read it).
+    @Test("a million distinct clients: the table's storage stays bounded")
     func millionClients() throws {
         var table = ClientRefusalTable<ManualInstant>(limit: 30, window: .seconds(3600))
         let before = try Self.residentBytes()
+        var largest = 0
         for index in 0..<1_000_000 {
             let client = index % 2 == 0
                 ? IPAddress(ipv4Value: UInt32(0x0A00_0000 + index))
                 : IPAddress("2001:db8:\(String(index >> 16, radix: 16)):\(String(index & 0xffff, radix: 16))::1")!
             _ = table.countRefusal(ClientKey(client, ipv6PrefixLength: 64), now: ManualInstant.start.advanced(by: .milliseconds(index)))
+            if index % 1024 == 0 { largest = max(largest, table.storageBytes) }
         }
+        largest = max(largest, table.storageBytes)
         let after = try Self.residentBytes()
-        let grown = after - before
-        print("client refusal table: 1,000,000 distinct clients, \(table.count) held, queue \(table.queuedSlots) slots; resident memory \(before / 1024) KiB -> \(after / 1024) KiB (+\(grown / 1024) KiB)")
+        print("client refusal table: 1,000,000 distinct clients, \(table.count) held, queue \(table.queuedSlots) slots; "
+              + "storage \(largest / 1024) KiB at most; resident memory \(before / 1024) KiB -> \(after / 1024) KiB (+\((after - before) / 1024) KiB)")
         #expect(table.count == table.capacity)
-        #expect(grown < 40 * 1024 * 1024, "grew \(grown / 1024) KiB")
+        #expect(largest < 32 * 1024 * 1024, "storage grew to \(largest / 1024) KiB")
     }
 }
 
