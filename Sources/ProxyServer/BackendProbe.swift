@@ -8,6 +8,9 @@
 // in plain words, not from confused clients.
 import RelayPolicy
 import SMTPProtocol
+import SMTPSession
+import NetworkAddress
+import EventIO
 
 public enum BackendProbe {
     public enum Outcome: Equatable {
@@ -19,10 +22,7 @@ public enum BackendProbe {
     public static func run(configuration: Configuration, loop: EventLoop, timeout: Duration = .seconds(10),
                            completion: @escaping (Outcome) -> Void) {
         let backend = configuration.backend
-        guard let address = SocketAddress(host: backend.address.description, port: backend.port) else {
-            completion(.problem("backend \(backend) is not a numeric address"))
-            return
-        }
+        let address = SocketAddress(backend)
         let identity = configuration.backendClientIdentity
         OutboundConnector.connect(to: address, timeout: timeout, loop: loop) { result in
             switch result {

@@ -17,6 +17,7 @@
 // (epoll refuses them), and a write to a file on a busy disk blocks whatever the flags say.
 // Why two marks: with one, a writer hovering at the mark would flip the proxy between
 // paused and serving on every batch.
+import EventIO
 import DecisionLog
 import Dispatch
 import Glibc

@@ -3,6 +3,7 @@
 // command positively, swallows messages (reporting their size) and never delivers anything.
 // Not a mail server: a stand-in backend for trying relayguard out.
 import SMTPProtocol
+import EventIO
 
 public final class DemoSink {
     private let listener: Listener
@@ -25,6 +26,14 @@ public final class DemoSink {
     }
 
     public var address: SocketAddress { listener.address }
+
+    /// Stops listening and drops every connection (the demo's end; tests).
+    public func close() {
+        listener.close()
+        let open = connections.values
+        connections.removeAll()
+        for connection in open { connection.close() }
+    }
 }
 
 private final class SinkConnection {
@@ -35,6 +44,10 @@ private final class SinkConnection {
     private var scanner: DataScanner?
     private let nextQueueID: () -> Int
     private let onClose: (SinkConnection) -> Void
+
+    func close() {
+        connection.close()
+    }
 
     init(connection: BufferedConnection, nextQueueID: @escaping () -> Int, onClose: @escaping (SinkConnection) -> Void) {
         self.connection = connection

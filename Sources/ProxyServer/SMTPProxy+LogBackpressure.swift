@@ -1,3 +1,5 @@
+import EventIO
+
 // SMTPProxy+LogBackpressure: new work waits while the decision log's writer is behind.
 //
 // Contract: when the writer has more than its high mark of records not yet written

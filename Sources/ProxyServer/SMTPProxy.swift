@@ -9,6 +9,12 @@
 import DecisionLog
 import RelayPolicy
 import SMTPProtocol
+import SMTPSession
+import NetworkAddress
+import DNSBL
+import EventIO
+import TLSTransport
+import DNSBLResolver
 
 public final class SMTPProxy {
     public let loop: EventLoop
@@ -57,10 +63,7 @@ public final class SMTPProxy {
     /// Binds every `listen` address.
     public func start() throws(SocketError) {
         for spec in configuration.listen {
-            guard let address = SocketAddress(host: spec.address.description, port: spec.port) else {
-                throw SocketError.invalidAddress(spec.description)
-            }
-            let listener = try Listener(address: address, loop: loop) { [unowned self] connection in
+            let listener = try Listener(address: SocketAddress(spec), loop: loop) { [unowned self] connection in
                 accept(connection)
             }
             listeners.append(listener)
@@ -169,9 +172,9 @@ public final class SMTPProxy {
         if draining && sessions.isEmpty { onDrained?() }
     }
 
-    private func accept(_ connection: BufferedConnection) {
+    func accept(_ connection: BufferedConnection) {
         let peerAddress = connection.peerAddress
-        let client = IPAddress(peerAddress)
+        let client = peerAddress.ipAddress
         let server = connection.localAddress ?? peerAddress
         let sessionID = makeSessionID()
         let hostname = settings.hostname
@@ -193,12 +196,12 @@ public final class SMTPProxy {
         let checker = standing.isTrusted ? nil : dnsbl
         let machine = SessionMachine(
             sessionID: sessionID,
-            peer: SessionPeer(client: client, clientPort: peerAddress.port, server: IPAddress(server), serverPort: server.port),
+            peer: SessionPeer(client: client, clientPort: peerAddress.port, server: server.ipAddress, serverPort: server.port),
             settings: settings, standing: standing, dnsblPending: checker != nil)
         let session = SessionDriver(proxy: self, client: connection, clientAddress: client, machine: machine, tlsContext: tlsContext)
         sessions[ObjectIdentifier(session)] = session
         connectionsPerClient[client, default: 0] += 1
-        let backend = SocketAddress(host: configuration.backend.address.description, port: configuration.backend.port)!
+        let backend = SocketAddress(configuration.backend)
         session.start(backendAddress: backend, connectTimeout: settings.commandTimeout,
                       deferBackend: checker != nil && settings.dnsblAction == .rejectAtConnect)
         if let checker {
@@ -237,18 +240,6 @@ public final class SMTPProxy {
             guard let self else { return }
             harvestDefence.prune(now: loop.now())
             schedulePrune()
-        }
-    }
-}
-
-extension IPAddress {
-    /// The client or server address of a socket (IPv4-mapped IPv6 already shown as IPv4).
-    init(_ address: SocketAddress) {
-        let bytes = address.addressBytes
-        if bytes.count == 4 {
-            self.init(ipv4: (bytes[0], bytes[1], bytes[2], bytes[3]))
-        } else {
-            self.init(ipv6Bytes: bytes)
         }
     }
 }

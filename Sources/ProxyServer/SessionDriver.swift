@@ -9,6 +9,12 @@
 // drain. So one fast client can never make relayguard buffer without bound.
 import DecisionLog
 import RelayPolicy
+import SMTPSession
+import NetworkAddress
+import DNSBL
+import EventIO
+import TLSTransport
+import DNSBLResolver
 
 final class SessionDriver {
     private unowned let proxy: SMTPProxy
@@ -172,15 +178,18 @@ final class SessionDriver {
                 if record.event == .disconnect {
                     record.durationMs = Int(startedAt.duration(to: client.loop.now()).milliseconds)
                 }
-                // --- begin: interim client_refusal_limit hook (until the machine books refusals itself)
-                if record.event == .rcpt, record.decision == .reject, let code = record.code, code >= 500,
-                   !machine.standing.mayRelay, proxy.countRefusal(from: clientAddress, at: client.loop.now()) {
-                    record.reason = .clientRefusalLimit
-                }
-                // --- end: interim client_refusal_limit hook
                 proxy.log(record)
             case .blockClient:
                 proxy.blockHarvester(clientAddress)
+            case .countRefusal:
+                // Across sessions (client_refusal_limit); the machine turns the limit into its 421.
+                if proxy.countRefusal(from: clientAddress, at: client.loop.now()) {
+                    perform(machine.clientRefusalLimitReached())
+                }
+            case .resumeNextTurn:
+                client.loop.runSoon { [self] in
+                    if !ended { perform(machine.resume()) }
+                }
             case .closeBackend:
                 deferredBackend = nil
                 connector?.cancel()
@@ -258,7 +267,7 @@ final class SessionDriver {
     private func handle(_ timer: SessionTimer) -> TimerHandle? {
         switch timer {
         case .tarpit: tarpitTimer
-        case .clientIdle: idleTimer
+        case .clientDeadline: idleTimer
         case .backendReply: backendTimer
         }
     }
@@ -266,7 +275,7 @@ final class SessionDriver {
     private func setHandle(_ timer: SessionTimer, _ handle: TimerHandle) {
         switch timer {
         case .tarpit: tarpitTimer = handle
-        case .clientIdle: idleTimer = handle
+        case .clientDeadline: idleTimer = handle
         case .backendReply: backendTimer = handle
         }
     }
@@ -274,7 +283,7 @@ final class SessionDriver {
     private func clearHandle(_ timer: SessionTimer) {
         switch timer {
         case .tarpit: tarpitTimer = nil
-        case .clientIdle: idleTimer = nil
+        case .clientDeadline: idleTimer = nil
         case .backendReply: backendTimer = nil
         }
     }

@@ -1,3 +1,5 @@
+import NetworkAddress
+
 /// Who a client is, for counting refusals and for blocks: an IPv4 address, or the IPv6
 /// network of `client_ipv6_prefix` bits that holds the client's address (SPEC section 5).
 ///

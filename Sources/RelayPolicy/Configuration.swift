@@ -1,3 +1,6 @@
+import NetworkAddress
+import DNSBL
+
 /// The whole configuration of relayguard: every key of SPEC section 3, already validated.
 ///
 /// Build one with `ConfigurationParser.parse` (from the file) or `defaults(hostname:)`.

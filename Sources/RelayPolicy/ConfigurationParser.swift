@@ -1,3 +1,6 @@
+import NetworkAddress
+import DNSBL
+
 /// Reads the text of a relayguard configuration file (SPEC section 3) into a `Configuration`.
 ///
 /// Pure: it is given the text and the file name (for messages) and opens nothing, so the

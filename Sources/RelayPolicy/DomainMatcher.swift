@@ -1,4 +1,5 @@
 import SMTPProtocol
+import NetworkAddress
 
 /// Matches the domain of an address against a list from the configuration
 /// (`local_domains`, `relay_domains`).
@@ -64,7 +65,10 @@ public struct DomainMatcher: Sendable, Equatable {
         case .ipv4(let text):
             return IPAddress(text).map { "ip:" + $0.description }
         case .ipv6(let text):
-            return IPAddress(text).map { "ip:" + $0.description }
+            // `[IPv6:::ffff:192.0.2.1]` is not `[192.0.2.1]`: Postfix does not treat the mapped
+            // form as its own address and would relay it, so it is never local here either.
+            guard let address = IPAddress(text), !address.isIPv4 else { return nil }
+            return "ip:" + address.description
         case .general(let tag, let content):
             return "general:" + tag.lowercased() + ":" + content.lowercased()
         }

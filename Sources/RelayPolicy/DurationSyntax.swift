@@ -1,3 +1,5 @@
+import NetworkAddress
+
 /// Durations in the configuration: a whole number with a unit, `250ms`, `5s`, `10m`, `1h`,
 /// `1d`; a bare number is seconds (SPEC section 3). `d` (days) is accepted beyond the SPEC's
 /// list, as in Postfix, for long `harvest_block_time` values.

@@ -1,3 +1,5 @@
+import NetworkAddress
+
 /// Clients blocked after reaching `invalid_recipient_limit` in a session or
 /// `client_refusal_limit` across sessions, each for `harvest_block_time` (SPEC section 5).
 /// While blocked, a new connection is greeted `421 4.7.0` and closed.

@@ -1,3 +1,5 @@
+import NetworkAddress
+
 /// The harvest defence shared by every session: which clients are blocked, and how many
 /// RCPTs each client had refused across its sessions (SPEC section 5).
 ///

@@ -33,19 +33,28 @@ public enum Command: Equatable, Hashable, Sendable {
     /// Any other verb, as sent.
     case unknown(String)
 
-    /// True for the commands after which no pipelined byte may be forwarded before their reply:
-    /// EHLO, HELO, DATA, STARTTLS, AUTH, NOOP and QUIT (RFC 2920 section 3.1, SPEC section 6).
-    ///
-    /// Why NOOP: RFC 2920 lists it as ending a group, and clients use it as a sync point.
-    /// Commands relayguard refuses or answers itself end no group: their replies are local and
-    /// queued in order.
-    public var isLastInGroup: Bool {
+    /// The table row's verb; nil for a PROXY header, a non-SMTP line or an unknown verb.
+    public var commandVerb: CommandVerb? {
         switch self {
-        case .ehlo, .helo, .data, .starttls, .auth, .noop, .quit:
-            true
-        case .mail, .rcpt, .rset, .vrfy, .expn, .help, .bdat, .xclient, .xforward, .etrn, .turn,
-             .proxyHeader, .nonSMTP, .unknown:
-            false
+        case .helo: .helo
+        case .ehlo: .ehlo
+        case .mail: .mail
+        case .rcpt: .rcpt
+        case .data: .data
+        case .rset: .rset
+        case .noop: .noop
+        case .quit: .quit
+        case .vrfy: .vrfy
+        case .expn: .expn
+        case .help: .help
+        case .starttls: .starttls
+        case .auth: .auth
+        case .bdat: .bdat
+        case .xclient: .xclient
+        case .xforward: .xforward
+        case .etrn: .etrn
+        case .turn: .turn
+        case .proxyHeader, .nonSMTP, .unknown: nil
         }
     }
 
@@ -53,27 +62,12 @@ public enum Command: Equatable, Hashable, Sendable {
     /// `NON-SMTP` for a non-SMTP line; an unknown verb as sent.
     public var verb: String {
         switch self {
-        case .helo: CommandVerb.helo.rawValue
-        case .ehlo: CommandVerb.ehlo.rawValue
-        case .mail: CommandVerb.mail.rawValue
-        case .rcpt: CommandVerb.rcpt.rawValue
-        case .data: CommandVerb.data.rawValue
-        case .rset: CommandVerb.rset.rawValue
-        case .noop: CommandVerb.noop.rawValue
-        case .quit: CommandVerb.quit.rawValue
-        case .vrfy: CommandVerb.vrfy.rawValue
-        case .expn: CommandVerb.expn.rawValue
-        case .help: CommandVerb.help.rawValue
-        case .starttls: CommandVerb.starttls.rawValue
-        case .auth: CommandVerb.auth.rawValue
-        case .bdat: CommandVerb.bdat.rawValue
-        case .xclient: CommandVerb.xclient.rawValue
-        case .xforward: CommandVerb.xforward.rawValue
-        case .etrn: CommandVerb.etrn.rawValue
-        case .turn: CommandVerb.turn.rawValue
         case .proxyHeader: "PROXY"
         case .nonSMTP: "NON-SMTP"
         case .unknown(let verb): verb
+        case .helo, .ehlo, .mail, .rcpt, .data, .rset, .noop, .quit, .vrfy, .expn, .help, .starttls, .auth, .bdat,
+             .xclient, .xforward, .etrn, .turn:
+            commandVerb?.rawValue ?? ""
         }
     }
 }

@@ -1,5 +1,5 @@
 /// Why a client command line was refused before any policy looked at it.
-/// `reply` is the one place these errors become wire replies.
+/// The session turns it into a wire reply (in one place: `CommandRefusal` in SMTPSession).
 public enum CommandError: Error, Equatable, Hashable, Sendable {
     /// The line exceeded its limit (`FramerEvent.lineTooLong`).
     case lineTooLong(limit: Int)
@@ -24,33 +24,6 @@ public enum CommandError: Error, Equatable, Hashable, Sendable {
     /// A known MAIL or RCPT parameter with a malformed value, or given twice.
     case badParameter(CommandVerb, keyword: String, detail: String)
 
-    /// The reply the client gets.
-    public var reply: Reply {
-        switch self {
-        case .lineTooLong:
-            Reply(500, "5.5.2", "Error: line too long")
-        case .malformedLine(.bareCR):
-            Reply(500, "5.5.2", "Error: bare <CR> received")
-        case .malformedLine(.bareLF):
-            Reply(500, "5.5.2", "Error: bare <LF> received")
-        case .malformedLine(.nul):
-            Reply(500, "5.5.2", "Error: NUL character received")
-        case .missingVerb:
-            Reply(500, "5.5.2", "Error: bad syntax")
-        case .unexpectedArgument(let verb), .missingArgument(let verb), .badArgument(let verb, _):
-            Reply(501, "5.5.4", "Syntax: \(verb.usage)")
-        case .badSenderPath:
-            Reply(501, "5.1.7", "Bad sender address syntax")
-        case .badRecipientPath:
-            Reply(501, "5.1.3", "Bad recipient address syntax")
-        case .unsupportedParameter(_, let keyword):
-            Reply(555, "5.5.4", "Unsupported option: \(keyword)")
-        case .badParameter(_, let keyword, _):
-            Reply(501, "5.5.4", "Bad \(keyword) parameter syntax")
-        }
-    }
-
-    /// A short description for the decision log.
     public var detail: String {
         switch self {
         case .lineTooLong(let limit): "line longer than \(limit) octets"

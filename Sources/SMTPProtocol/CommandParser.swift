@@ -2,8 +2,9 @@
 ///
 /// Contract:
 /// - The line is taken as `LineFramer` returns it; a final CRLF is ignored.
-/// - The verb is the text up to the first space, compared case-insensitively. Known verbs go
-///   through the table `CommandVerb` and its exhaustive switch; anything else is `.unknown`.
+/// - The verb is the text up to the first space, compared as ASCII bytes, case-insensitively.
+///   Known verbs go through the table `CommandVerb.rules` (their arguments) and an exhaustive
+///   switch; anything else, a verb with a non-ASCII byte included, is `.unknown`.
 /// - A PROXY header, an HTTP request line, a header line (`Name: value`) and a line with
 ///   non-printable bytes are classified, not refused: the proxy closes those sessions
 ///   (`421 4.7.0 Not SMTP`), which a plain syntax error would not do.
@@ -13,7 +14,8 @@
 public enum CommandParser {
     /// HTTP request methods: a client speaking HTTP to port 25 (or a cross-protocol attack
     /// from a browser) is not an SMTP client.
-    static let httpMethods: Set<String> = ["GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "CONNECT", "PATCH", "TRACE"]
+    static let httpMethods: [[UInt8]] = ["GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "CONNECT", "PATCH", "TRACE"]
+        .map { Array($0.utf8) }
 
     private static let space = UInt8(ascii: " ")
     private static let tab = UInt8(ascii: "\t")
@@ -31,40 +33,49 @@ public enum CommandParser {
         let verbEnd = content.firstIndex(of: space) ?? content.endIndex
         let verbBytes = content[..<verbEnd]
         guard !verbBytes.isEmpty else { return .failure(.missingVerb) }
-        let verbText = String(decoding: verbBytes, as: UTF8.self)
-        let upperVerb = verbText.uppercased()
         let arguments = content[verbEnd...]
 
-        if upperVerb == "PROXY" { return .success(.proxyHeader) }
-        if httpMethods.contains(upperVerb) { return .success(.nonSMTP) }
+        if ASCII.equalsIgnoringCase(verbBytes, Array("PROXY".utf8)) { return .success(.proxyHeader) }
+        if httpMethods.contains(where: { ASCII.equalsIgnoringCase(verbBytes, $0) }) { return .success(.nonSMTP) }
         if isHeaderName(verbBytes) { return .success(.nonSMTP) }
-        guard let verb = CommandVerb(rawValue: upperVerb) else { return .success(.unknown(verbText)) }
+        guard let verb = CommandVerb(asciiBytes: verbBytes) else {
+            return .success(.unknown(String(decoding: verbBytes, as: UTF8.self)))
+        }
 
+        // The table says what follows the verb; MAIL, RCPT and AUTH have their own grammar.
+        switch verb.rules.arguments {
+        case .none:
+            guard trimmed(arguments).isEmpty else { return .failure(.unexpectedArgument(verb)) }
+        case .required:
+            guard !trimmed(arguments).isEmpty else { return .failure(.missingArgument(verb)) }
+        case .ignored, .own:
+            break
+        }
         switch verb {
         case .helo:
-            return requiredArgument(arguments, verb: verb).map { .helo($0) }
+            return textArgument(arguments, verb: verb).map { .helo($0) }
         case .ehlo:
-            return requiredArgument(arguments, verb: verb).map { .ehlo($0) }
+            return textArgument(arguments, verb: verb).map { .ehlo($0) }
         case .mail:
             return parseMail(arguments)
         case .rcpt:
             return parseRecipient(arguments)
         case .data:
-            return noArgument(arguments, verb: verb, command: .data)
+            return .success(.data)
         case .rset:
-            return noArgument(arguments, verb: verb, command: .rset)
+            return .success(.rset)
         case .noop:
             return .success(.noop)
         case .quit:
-            return noArgument(arguments, verb: verb, command: .quit)
+            return .success(.quit)
         case .vrfy:
-            return requiredArgument(arguments, verb: verb).map { .vrfy($0) }
+            return textArgument(arguments, verb: verb).map { .vrfy($0) }
         case .expn:
-            return requiredArgument(arguments, verb: verb).map { .expn($0) }
+            return textArgument(arguments, verb: verb).map { .expn($0) }
         case .help:
             return .success(.help)
         case .starttls:
-            return noArgument(arguments, verb: verb, command: .starttls)
+            return .success(.starttls)
         case .auth:
             return parseAuth(arguments)
         case .bdat:
@@ -101,14 +112,9 @@ public enum CommandParser {
         bytes.split(separator: space)
     }
 
-    private static func noArgument(_ arguments: ArraySlice<UInt8>, verb: CommandVerb, command: Command) -> Result<Command, CommandError> {
-        trimmed(arguments).isEmpty ? .success(command) : .failure(.unexpectedArgument(verb))
-    }
-
-    private static func requiredArgument(_ arguments: ArraySlice<UInt8>, verb: CommandVerb) -> Result<String, CommandError> {
-        let argument = trimmed(arguments)
-        guard !argument.isEmpty else { return .failure(.missingArgument(verb)) }
-        guard let text = String(validating: argument, as: UTF8.self) else {
+    /// The argument as text; the table has already required it.
+    private static func textArgument(_ arguments: ArraySlice<UInt8>, verb: CommandVerb) -> Result<String, CommandError> {
+        guard let text = String(validating: trimmed(arguments), as: UTF8.self) else {
             return .failure(.badArgument(verb, detail: "invalid UTF-8"))
         }
         return .success(text)
@@ -168,7 +174,7 @@ public enum CommandParser {
         while rest.first == space { rest = rest.dropFirst() }
         let keywordBytes = Array(keyword.utf8)
         guard rest.count >= keywordBytes.count,
-              zip(rest.prefix(keywordBytes.count), keywordBytes).allSatisfy({ asciiUppercased($0) == $1 })
+              ASCII.equalsIgnoringCase(rest.prefix(keywordBytes.count), keywordBytes)
         else { return .failure(.missingKeyword) }
         rest = rest.dropFirst(keywordBytes.count)
         while rest.first == space { rest = rest.dropFirst() }
@@ -213,10 +219,6 @@ public enum CommandParser {
         return .success((pathText, words(parameterBytes)))
     }
 
-    private static func asciiUppercased(_ byte: UInt8) -> UInt8 {
-        (97...122).contains(byte) ? byte - 32 : byte
-    }
-
     // MARK: - AUTH
 
     /// RFC 4954: `AUTH mechanism [initial-response]`, mechanism per RFC 4422 (`1*20` upper-case
@@ -228,7 +230,7 @@ public enum CommandParser {
         guard (1...20).contains(mechanismBytes.count),
               mechanismBytes.allSatisfy({ AddressLiteralSyntax.isLetterOrDigit($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") })
         else { return .failure(.badArgument(.auth, detail: "bad mechanism name")) }
-        let mechanism = String(decoding: mechanismBytes, as: UTF8.self).uppercased()
+        let mechanism = ASCII.uppercased(mechanismBytes)
         guard parts.count == 2 else { return .success(.auth(mechanism: mechanism, initialResponse: nil)) }
         let response = parts[1]
         guard isBase64OrEmptyMarker(response) else {

@@ -52,11 +52,12 @@ public struct LineFramer: Sendable {
     /// True while the rest of an overlong line is being discarded.
     public var isDiscardingOverlongLine: Bool { discardingOverlongTail }
 
-    /// Whether the unframed bytes (the start of a line not yet complete) begin with `prefix`.
-    /// Lets the session recognise a TLS ClientHello, which may never contain a CRLF.
-    public func bufferedBytesStart(with prefix: [UInt8]) -> Bool {
-        guard !discardingOverlongTail, bufferedByteCount >= prefix.count else { return false }
-        return buffer[readIndex..<(readIndex + prefix.count)].elementsEqual(prefix)
+    /// Up to `count` of the bytes not yet framed, for classifying what comes next (a PROXY
+    /// signature, a TLS record, the next verb) without taking it. Empty while the tail of an
+    /// overlong line is being thrown away.
+    public func bufferedPrefix(_ count: Int) -> ArraySlice<UInt8> {
+        guard !discardingOverlongTail else { return [] }
+        return buffer[readIndex..<min(buffer.count, readIndex + count)]
     }
 
     /// Adds bytes read from the client.
@@ -238,4 +239,17 @@ public struct LineFramer: Sendable {
         sawCR = previousWasCR
         return nil
     }
+}
+
+/// What `LineFramer.nextEvent()` found in the client's command stream.
+public enum FramerEvent: Equatable, Sendable {
+    /// One complete line exactly as received, CRLF included.
+    case line([UInt8])
+    /// A line longer than `limit` octets (CRLF included). Reported once, as soon as the limit is
+    /// exceeded; the rest of the line is discarded up to and including the next CRLF and is
+    /// never returned as a line.
+    case lineTooLong(limit: Int)
+    /// A complete, CRLF-terminated line (CRLF included) containing a bare CR, a bare LF or a NUL.
+    /// The defect is the first one found in the line.
+    case malformedLine(LineDefect, [UInt8])
 }

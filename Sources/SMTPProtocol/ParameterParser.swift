@@ -34,7 +34,7 @@ enum ParameterParser {
                 else { return bad("needs a number of octets") }
                 parameters.size = size
             case "BODY":
-                guard let value = parameter.value, let body = MailParameters.Body(rawValue: value.uppercased()) else {
+                guard let value = parameter.value, let body = MailParameters.Body(rawValue: ASCII.uppercased(value)) else {
                     return bad("must be 7BIT, 8BITMIME or BINARYMIME")
                 }
                 parameters.body = body
@@ -42,7 +42,7 @@ enum ParameterParser {
                 guard parameter.value == nil else { return bad("takes no value") }
                 parameters.smtpUTF8 = true
             case "RET":
-                guard let value = parameter.value, let dsnReturn = MailParameters.DSNReturn(rawValue: value.uppercased()) else {
+                guard let value = parameter.value, let dsnReturn = MailParameters.DSNReturn(rawValue: ASCII.uppercased(value)) else {
                     return bad("must be FULL or HDRS")
                 }
                 parameters.dsnReturn = dsnReturn
@@ -99,7 +99,7 @@ enum ParameterParser {
     private static func split(_ token: ArraySlice<UInt8>, verb: CommandVerb) -> Result<Parameter, CommandError> {
         let equals = token.firstIndex(of: UInt8(ascii: "="))
         let keywordBytes = token[..<(equals ?? token.endIndex)]
-        let keywordText = String(decoding: keywordBytes, as: UTF8.self).uppercased()
+        let keywordText = ASCII.uppercased(keywordBytes)
         guard let first = keywordBytes.first, AddressLiteralSyntax.isLetterOrDigit(first),
               keywordBytes.allSatisfy({ AddressLiteralSyntax.isLetterOrDigit($0) || $0 == UInt8(ascii: "-") })
         else {
@@ -120,7 +120,7 @@ enum ParameterParser {
     /// RFC 3461 section 4.1: `NEVER`, or a comma list of `SUCCESS`, `FAILURE`, `DELAY`, each at
     /// most once.
     private static func parseNotify(_ value: String) -> RecipientParameters.Notify? {
-        let items = value.uppercased().split(separator: ",", omittingEmptySubsequences: false)
+        let items = ASCII.uppercased(value).split(separator: ",", omittingEmptySubsequences: false)
         if items == ["NEVER"] { return .never }
         var success = false, failure = false, delay = false
         for item in items {

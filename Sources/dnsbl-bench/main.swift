@@ -14,8 +14,12 @@
 // what relayguard's own resolver makes of a zone.
 // bench/dnsbl-bench.sh starts a dnsmasq (Tests/EndToEnd/dnsmasq-zone.sh) and runs this.
 import Glibc
-import ProxyServer
+
 import RelayPolicy
+import NetworkAddress
+import DNSBL
+import EventIO
+import DNSBLResolver
 
 /// One benchmark run; a class so the loop's callbacks can count into it.
 final class DNSBLBenchmark {

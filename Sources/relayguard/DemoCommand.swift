@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ProxyServer
 import RelayPolicy
+import EventIO
 
 /// `relayguard demo`: relayguard on 127.0.0.1:2525 with an embedded configuration, in front
 /// of a built-in sink backend on a free loopback port, the decision log on the terminal.

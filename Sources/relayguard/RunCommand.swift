@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ProxyServer
 import RelayPolicy
+import EventIO
 
 /// `relayguard run [--config PATH]`: the daemon (SPEC sections 2 and 3).
 ///

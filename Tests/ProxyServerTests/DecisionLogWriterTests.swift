@@ -1,3 +1,4 @@
+import EventIO
 import DecisionLog
 import Foundation
 import Glibc

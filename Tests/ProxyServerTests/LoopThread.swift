@@ -5,10 +5,12 @@
 // deadline, the loop is stopped and the test fails with `LoopHarnessFailure.deadlineMissed`
 // instead of hanging. After `finish`, every handler must have been closed: a socket or listener
 // left registered fails the test with `.registrationsLeftOpen`.
+import NetworkAddress
 import Foundation
 import Glibc
 import Testing
 @testable import ProxyServer
+@testable import EventIO
 
 /// Parent of every ProxyServer suite. Why serialized: the suites share the process's descriptor
 /// limit (the idle-connection test alone holds 18,000) and its RSS, which that test measures.
@@ -59,7 +61,7 @@ private func runLoop<Outcome>(
 
 /// A loopback listener on a kernel-chosen port.
 func loopbackListener(_ host: String = "127.0.0.1", loop: EventLoop, onAccept: @escaping (BufferedConnection) -> Void) throws -> Listener {
-    try Listener(address: SocketAddress(host: host, port: 0)!, loop: loop, onAccept: onAccept)
+    try Listener(address: SocketAddress(IPAddress(host)!, port: 0), loop: loop, onAccept: onAccept)
 }
 
 /// `count` bytes of a repeating, position-dependent pattern (so reordering or loss shows).

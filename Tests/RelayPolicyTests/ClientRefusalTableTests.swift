@@ -1,3 +1,5 @@
+import TestSupport
+import NetworkAddress
 import Foundation
 import Testing
 @testable import RelayPolicy

@@ -1,5 +1,7 @@
 import Testing
 @testable import RelayPolicy
+import NetworkAddress
+import DNSBL
 
 @Suite("ConfigurationParser")
 struct ConfigurationParserTests {

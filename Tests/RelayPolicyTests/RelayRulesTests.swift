@@ -2,6 +2,7 @@ import DecisionLog
 import SMTPProtocol
 import Testing
 @testable import RelayPolicy
+import DNSBL
 
 /// The test site: relayguard in front of the MX of `local.example`, whose own address is
 /// 192.0.2.25 and whose host name is mx.local.example; `backup.example` is a relay domain.
@@ -128,7 +129,7 @@ struct RelayAcceptTests {
     @Test("forwarded", arguments: legitimateCases)
     func forwarded(_ acceptCase: AcceptCase) {
         let decision = decide(acceptCase.rcpt, acceptCase.client)
-        #expect(decision.outcome == .forward)
+        #expect(decision.refusal == nil)
         #expect(decision.reason == acceptCase.reason)
     }
 
@@ -202,8 +203,8 @@ struct DNSBLRuleTests {
 
     @Test("postmaster stays reachable for a listed client")
     func postmaster() {
-        #expect(decide("<postmaster>", Self.listed).outcome == .forward)
-        #expect(decide("<postmaster@local.example>", Self.listed).outcome == .forward)
+        #expect(decide("<postmaster>", Self.listed).refusal == nil)
+        #expect(decide("<postmaster@local.example>", Self.listed).refusal == nil)
         #expect(decide("<postmaster@remote.example>", Self.listed).reason == .dnsblListed)
     }
 
@@ -216,8 +217,8 @@ struct DNSBLRuleTests {
 
     @Test("trusted and authenticated clients are not refused for a listing")
     func trustedExempt() {
-        #expect(decide("<alice@local.example>", ClientStanding(isTrusted: true, dnsblListing: ["zen.example"])).outcome == .forward)
-        #expect(decide("<alice@local.example>", ClientStanding(isAuthenticated: true, dnsblListing: ["zen.example"])).outcome == .forward)
+        #expect(decide("<alice@local.example>", ClientStanding(isTrusted: true, dnsblListing: ["zen.example"])).refusal == nil)
+        #expect(decide("<alice@local.example>", ClientStanding(isAuthenticated: true, dnsblListing: ["zen.example"])).refusal == nil)
     }
 }
 
@@ -225,13 +226,25 @@ struct DNSBLRuleTests {
 struct DecisionCountingTests {
     @Test("refused recipients count as invalid, syntax errors as errors, forwards as neither")
     func counting() {
-        #expect(decide("<someone@remote.example>").countsAsInvalidRecipient)
-        #expect(decide("<a%b@local.example>").countsAsInvalidRecipient)
-        #expect(decide("<someone>").countsAsInvalidRecipient)
-        #expect(!decide("<a@b@c>").countsAsInvalidRecipient)
-        #expect(decide("<a@b@c>").countsAsProtocolError)
-        #expect(!decide("<alice@local.example>").countsAsInvalidRecipient)
-        #expect(!decide("<alice@local.example>").countsAsProtocolError)
+        #expect(counter(decide("<someone@remote.example>")) == .invalidRecipient)
+        #expect(counter(decide("<a%b@local.example>")) == .invalidRecipient)
+        #expect(counter(decide("<someone>")) == .invalidRecipient)
+        #expect(counter(decide("<a@b@c>")) == .protocolError)
+        #expect(counter(decide("<alice@local.example>")) == nil)
+    }
+
+    @Test("every refusal says what it counts towards, whether it is tarpitted and its reason", arguments: RecipientRefusal.allCases)
+    func everyRefusal(_ refusal: RecipientRefusal) {
+        // A refusal that counts as an error is a client mistake: only the backend's 503 skips
+        // the tarpit; everything else the harvest defence sees.
+        #expect(refusal.isTarpitted == (refusal != .backendSequenceError))
+        #expect(refusal.counter == ([.badSyntax, .backendSequenceError].contains(refusal) ? .protocolError : .invalidRecipient))
+        #expect(refusal.reason != .accepted)
+    }
+
+    private func counter(_ decision: RecipientDecision) -> RecipientRefusal.Counter? {
+        guard case .refuse(_, let refusal) = decision.outcome else { return nil }
+        return refusal.counter
     }
 }
 

@@ -1,5 +1,7 @@
+import TestSupport
 import Testing
 @testable import RelayPolicy
+import NetworkAddress
 
 @Suite("Tarpit schedule")
 struct TarpitScheduleTests {
