@@ -153,6 +153,7 @@ final class SessionDriver {
     }
 
     private func perform(_ actions: [SessionAction]) {
+        var clientRefusalLimitReached = false
         for action in actions {
             switch action {
             case .sendToClient(let bytes):
@@ -167,6 +168,7 @@ final class SessionDriver {
                 backend?.write(bytes)
             case .setTimer(let timer, let delay):
                 cancel(timer)
+                guard !ended else { continue }   // its closure must never outlive the session
                 let handle = client.loop.schedule(after: delay) { [unowned self] in
                     clearHandle(timer)
                     perform(machine.timerFired(timer))
@@ -182,10 +184,9 @@ final class SessionDriver {
             case .blockClient:
                 proxy.blockHarvester(clientAddress)
             case .countRefusal:
-                // Across sessions (client_refusal_limit); the machine turns the limit into its 421.
-                if proxy.countRefusal(from: clientAddress, at: client.loop.now()) {
-                    perform(machine.clientRefusalLimitReached())
-                }
+                // Across sessions (client_refusal_limit). Counted now; the machine hears of the
+                // limit once this list is done, so its 421 follows the actions of the refusal.
+                if proxy.countRefusal(from: clientAddress, at: client.loop.now()) { clientRefusalLimitReached = true }
             case .resumeNextTurn:
                 client.loop.runSoon { [self] in
                     if !ended { perform(machine.resume()) }
@@ -199,6 +200,10 @@ final class SessionDriver {
             case .closeClient:
                 end()
             }
+        }
+        if clientRefusalLimitReached && !ended {
+            perform(machine.clientRefusalLimitReached())
+            return
         }
         if !ended { adjustClientReading() }
     }

@@ -7,9 +7,10 @@
 #     question for the zone bl.test (127.0.0.2 for the RFC 5782 test point 2.0.0.127, NXDOMAIN
 #     otherwise) and records each query's source port, ID and name;
 #   - 40 clients connect one after another from 127.0.1.1 to 127.0.1.40, each greeted and gone;
-#   - every query the server saw (the 40 client lookups and the zone health checks) came from a
-#     port no other query used, with an ID no other query used; the 40 client names are all
-#     there; and relayguard holds no UDP socket once the lookups are over.
+#   - the queries the server saw (the 40 client lookups and the zone health checks) came from as
+#     many distinct ports, with as many distinct IDs, as random draws give (a chance collision or
+#     three allowed); the 40 client names are all there; and relayguard holds no UDP socket once
+#     the lookups are over. (The unit test holds 50 queries open at once: all 50 ports differ.)
 set -euo pipefail
 source "$(dirname "$0")/lib-proxy.sh"
 
@@ -82,8 +83,11 @@ client_names=$(grep -c '\.1\.0\.127\.bl\.test 1$' "$queries" || true)
 note "queries seen: $total ($client_names for the clients), distinct source ports: $ports, distinct IDs: $ids"
 note "source ports: $(awk '{print $1}' "$queries" | tr '\n' ' ')"
 expect_eq "a lookup for each client" "$CLIENTS" "$client_names"
-expect_eq "distinct source ports (one per query)" "$total" "$ports"
-expect_eq "distinct IDs (one per query)" "$total" "$ids"
+# The kernel draws each port at random from the whole ephemeral range (about 28,000 ports): two
+# of 42 queries on the same port happens (a few percent), four or more practically never; with
+# the old fixed sockets there were at most 8 distinct ports.
+((ports >= total - 3)) || fail "only $ports distinct source ports for $total queries"
+((ids >= total - 3)) || fail "only $ids distinct IDs for $total queries"
 udp_left=$(ss -Hupn | grep -c "pid=$RELAYGUARD_PID," || true)
 expect_eq "UDP sockets relayguard holds after the lookups" 0 "$udp_left"
 pass "$total DNSBL queries from $ports distinct source ports with $ids distinct IDs; no socket left open"
