@@ -17,6 +17,8 @@
 //   `closeAfterFlush()` stops reading and closes once the queue has been sent (for "421, bye").
 //   `closeWithReset()` closes at once with a TCP reset: whatever is queued, here or in the
 //   kernel's send buffer, is discarded (for a session ended for abuse, whose client does not read).
+//   `closeWhenDelivered(within:)` is the end of a session: FIN after the queue, the descriptor
+//   closed once the kernel has nothing left to deliver, a reset if that takes longer than allowed.
 //
 // Why memory is kept small: 10,000 idle sessions are two sockets each. An idle connection holds
 // no buffer at all (reads use the loop's buffer, the queue is an empty array until a write would
@@ -50,6 +52,9 @@ public final class BufferedConnection: ReadinessHandler {
     private var inputEnded = false
     private var outputShutdownRequested = false
     private var closeRequestedAfterFlush = false
+    /// Set by `closeWhenDelivered`: reading never resumes.
+    private var closing = false
+    private var deliveryTimer: TimerHandle?
 
     /// Takes ownership of a connected non-blocking `fd`; closes it if setup fails.
     init(connectedFD fd: Int32, peer: SocketAddress, loop: EventLoop) throws(SocketError) {
@@ -89,7 +94,7 @@ public final class BufferedConnection: ReadinessHandler {
     }
 
     public func resumeReading() {
-        guard isOpen, readingPaused, !closeRequestedAfterFlush else { return }
+        guard isOpen, readingPaused, !closeRequestedAfterFlush, !closing else { return }
         readingPaused = false
         applyInterest()
     }
@@ -142,6 +147,8 @@ public final class BufferedConnection: ReadinessHandler {
         onEndOfInput = nil
         onWriteQueueDrained = nil
         onError = nil
+        if let deliveryTimer { _ = loop.cancel(deliveryTimer) }
+        deliveryTimer = nil
         guard isOpen else { return }
         if isRegistered { loop.deregister(fd, closing: true) }
         isRegistered = false
@@ -163,6 +170,38 @@ public final class BufferedConnection: ReadinessHandler {
             _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
         }
         close()
+    }
+
+    /// Ends the connection once what was written has reached the peer: stops reading, sends FIN
+    /// after the queue, and closes the descriptor when the kernel holds no unsent or
+    /// unacknowledged byte (SIOCOUTQ, looked at after 10 ms, then at doubling intervals up to
+    /// 1 s). Not done within `deadline`: closed with a reset, and what is left is dropped.
+    ///
+    /// Why not `closeAfterFlush`: that closes once *this* queue is empty, while a send buffer of
+    /// replies may still wait in the kernel for a client that does not read; a plain close then
+    /// leaves them in an orphaned socket that the kernel keeps for minutes. A client that reads
+    /// gets its last replies and the FIN at once, as before; only the descriptor waits.
+    public func closeWhenDelivered(within deadline: Duration) {
+        guard isOpen, !closing else { return }
+        closing = true
+        readingPaused = true
+        applyInterest()
+        shutdownOutput()
+        awaitDelivery(after: .milliseconds(10), giveUpAt: loop.now().advanced(by: deadline))
+    }
+
+    private func awaitDelivery(after delay: Duration, giveUpAt: MonotonicClock.Instant) {
+        deliveryTimer = loop.schedule(after: delay) { [self] in
+            deliveryTimer = nil
+            guard isOpen else { return }
+            if pendingWriteBytes == 0 && Socket.unsentBytes(fd) == 0 {
+                close()
+            } else if loop.now() >= giveUpAt {
+                closeWithReset()
+            } else {
+                awaitDelivery(after: min(delay * 2, .seconds(1), loop.now().duration(to: giveUpAt)), giveUpAt: giveUpAt)
+            }
+        }
     }
 
     /// Stops reading, sends what is queued, then closes (at once if the queue is empty).

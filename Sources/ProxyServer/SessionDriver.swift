@@ -248,14 +248,10 @@ final class SessionDriver {
         client.onEndOfInput = nil
         client.onError = nil
         client.onWriteQueueDrained = nil
-        client.closeAfterFlush()
-        if client.isOpen {
-            // A client that stops reading (a zero TCP window) must not keep a finished session's
-            // socket, outside every limit, for ever: the final flush gets a deadline, and then a
-            // reset, so the kernel drops the unsent replies instead of holding them for minutes.
-            let connection = client
-            _ = client.loop.schedule(after: Self.finalFlushTimeout) { connection.closeWithReset() }
-        }
+        // A client that stops reading (a zero TCP window) must not keep a finished session's
+        // socket, outside every limit, for ever: its last replies get a deadline to be delivered,
+        // then a reset, so the kernel drops them instead of holding them for minutes.
+        client.closeWhenDelivered(within: Self.finalFlushTimeout)
         proxy.sessionEnded(self)
     }
 

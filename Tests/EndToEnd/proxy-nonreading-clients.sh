@@ -4,11 +4,17 @@
 #
 #   1. 200 clients (from 127.0.0.10-13) pipeline `VRFY x` as fast as the kernel takes it for
 #      8 s and never read a byte. relayguard stops reading each one once its replies back up;
-#      the client sockets have a 64 KiB send buffer (kernel: 128 KiB).
-#   2. The clients stop sending but keep their sockets open, still not reading: each session
-#      times out (command_timeout = 5s), its last replies cannot leave, and after the final
-#      flush deadline (30 s) relayguard closes it with a reset. No orphaned socket is left
-#      holding unsent replies (sockstat `orphan`), and relayguard holds no client socket.
+#      the client sockets have a 64 KiB send buffer (kernel: 128 KiB). Beside them, 40 quiet
+#      clients (127.0.0.20-21) with a 4 KiB receive window send 12,000 `VRFY x` once (relayguard
+#      reads it all) and never read the replies either, so relayguard's own queue for them is
+#      not empty.
+#   2. All the clients keep their sockets open, still not reading, and Postfix is stopped: every
+#      session loses its backend and ends with a 421 that cannot leave. A flooder's socket still
+#      holds unread commands, so closing it resets it at once (the kernel's rule). A quiet
+#      client's session has replies queued and nothing unread: after the final flush deadline
+#      (30 s) relayguard closes it with a reset (the client's socket reports ECONNRESET). No
+#      orphaned socket is left holding unsent replies (sockstat `orphan`), and relayguard holds
+#      no client socket.
 #   3. The clients close. Kernel TCP memory (/proc/net/sockstat `TCP: ... mem`, in pages) is back
 #      within twice its baseline (or 1 MiB over it) within 30 s; relayguard's CPU time over the
 #      next 5 s is near zero (it does not spin on dead sessions).
@@ -18,19 +24,19 @@ source "$(dirname "$0")/lib-proxy.sh"
 
 PF=$(new_temp_dir postfix)
 PF_PORT=$(free_port)
-postfix_start "$PF" "$PF_PORT"
+postfix_start "$PF" "$PF_PORT" --maxproc 250   # a backend session for each of the 200 clients
 RG_PORT=$(free_port)
 while [[ $RG_PORT == "$PF_PORT" ]]; do RG_PORT=$(free_port); done
 conf="$E2E_TMP/relayguard.conf"
 RG_LOG="$E2E_TMP/decisions.jsonl"
 relayguard_conf "$conf" "listen=127.0.0.1:$RG_PORT" "backend=127.0.0.1:$PF_PORT" "log=$RG_LOG" \
-    "command_timeout=5s" "error_limit=1000000" "junk_command_limit=1000000" "max_connections_per_client=100"
+    "error_limit=1000000" "junk_command_limit=1000000" "max_connections_per_client=100"
 relayguard_start "$conf" "$RG_PORT"
 
-PYTHONDONTWRITEBYTECODE=1 python3 - "$RG_PORT" "$RELAYGUARD_PID" "$RG_LOG" <<'EOF' || fail "clients that do not read (failures above)"
-import os, re, socket, subprocess, sys, time
+PYTHONDONTWRITEBYTECODE=1 python3 - "$RG_PORT" "$RELAYGUARD_PID" "$RG_LOG" "$E2E_DIR/postfix-instance.sh" "$PF" <<'EOF' || fail "clients that do not read (failures above)"
+import errno, os, re, socket, subprocess, sys, time
 
-port, pid, log_path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+port, pid, log_path, postfix_script, postfix_dir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 CLIENTS, FLOOD = 200, 8.0
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TICK = os.sysconf("SC_CLK_TCK")
@@ -98,8 +104,20 @@ for index in range(CLIENTS):
     s.setblocking(False)
     clients.append(s)
 
+QUIET = 40
+quiet = []
+for index in range(QUIET):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # A tiny receive window (a slow reader): the replies stay on relayguard's side.
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.bind((f"127.0.0.{20 + index % 2}", 0))
+    s.connect(("127.0.0.1", port))
+    s.sendall(b"VRFY x\r\n" * 12000)
+    quiet.append(s)
+
 junk = b"VRFY x\r\n" * 8192
 sent = 0
+reset_during_flood = set()
 deadline = time.monotonic() + FLOOD
 while time.monotonic() < deadline:
     for s in clients:
@@ -107,8 +125,11 @@ while time.monotonic() < deadline:
             sent += s.send(junk)
         except BlockingIOError:
             pass
+        except (ConnectionResetError, BrokenPipeError):
+            reset_during_flood.add(s.fileno())
     time.sleep(0.05)
-during = figures(f"during (after {FLOOD:.0f}s of flood, {sent / 1048576:.0f} MiB of VRFY sent, nothing read)")
+during = figures(f"during (after {FLOOD:.0f}s of flood, {sent / 1048576:.0f} MiB of VRFY sent, nothing read; "
+                 f"{len(reset_during_flood)} clients reset by relayguard meanwhile)")
 during_rss = rss_kib()
 per_client = (during["mem"] - before["mem"]) * PAGE / CLIENTS
 print(f"kernel TCP memory per non-reading client (both ends): {per_client / 1024:.0f} KiB", flush=True)
@@ -124,35 +145,45 @@ if rg_unsent / CLIENTS > 256 * 1024:
 if during_rss - base_rss > 200 * 400:
     failures.append(f"relayguard RSS grew by {(during_rss - base_rss) / 1024:.0f} MiB (bound 200 x 400 KiB)")
 
-# 2. Clients idle but open, still not reading: sessions time out; their last replies cannot
-# leave; after the final flush deadline relayguard resets them. Every socket of an ended session
-# must be gone (no orphan left delivering replies to a shut window).
+# 2. Clients idle but open, still not reading. The sessions are ended by relayguard: Postfix is
+# stopped, so each backend link breaks and its session ends with a 421 that cannot leave; after
+# the final flush deadline relayguard resets them. Every socket of an ended session must be gone
+# (no orphan left delivering replies to a shut window).
 def disconnects():
     with open(log_path) as f:
         return sum(1 for line in f if '"event":"disconnect"' in line)
 
 
-waited = 0.0
-while waited < 50:
-    ended_sessions = disconnects()
-    if ended_sessions > 0 and relayguard_client_sockets() == CLIENTS - ended_sessions:
+_, quiet_unsent = skmem(f"( sport = :{port} and ( dst 127.0.0.20 or dst 127.0.0.21 ) )")
+print(f"  quiet clients: relayguard's kernel holds {quiet_unsent / 1024:.0f} KiB of their replies", flush=True)
+subprocess.run(["bash", postfix_script, "stop", postfix_dir], check=True, capture_output=True)
+stopped = time.monotonic()
+timeline = []
+while time.monotonic() - stopped < 45:
+    left = relayguard_client_sockets()
+    if not timeline or timeline[-1][1] != left:
+        timeline.append((time.monotonic() - stopped, left))
+    if left == 0:
         break
-    time.sleep(0.5)
-    waited += 0.5
-ended = figures(f"{waited:.1f}s after the flood (clients still open, not reading): {ended_sessions} sessions ended by relayguard")
-left = relayguard_client_sockets()
-if ended_sessions == 0:
-    failures.append("no session ended (command_timeout = 5s)")
-if left != CLIENTS - ended_sessions:
+    time.sleep(0.25)
+ended_sessions = disconnects()
+ended = figures(f"{time.monotonic() - stopped:.1f}s after Postfix stopped (clients still open, not reading): "
+                f"{ended_sessions} sessions ended by relayguard")
+print("  relayguard's client sockets after Postfix stopped: " + ", ".join(f"{n} at {t:.1f}s" for t, n in timeline), flush=True)
+if ended_sessions < CLIENTS + QUIET:
+    failures.append(f"only {ended_sessions} of {CLIENTS + QUIET} sessions ended after their backend went away")
+if relayguard_client_sockets():
     print("\n".join(relayguard_client_lines()[:10]))
-    failures.append(f"{left} client sockets on relayguard's port, {CLIENTS - ended_sessions} sessions alive: ended sessions left sockets")
+    failures.append(f"{relayguard_client_sockets()} client sockets left on relayguard's port 45s after the sessions ended")
 if ended["orphan"] > before["orphan"] + 5:
     failures.append(f"{ended['orphan']} orphaned sockets hold unsent replies after the sessions ended (reset expected)")
-if CLIENTS - ended_sessions:
-    print(f"  {CLIENTS - ended_sessions} sessions still alive: backlogged replies stop their command timer", flush=True)
+resets = sum(1 for s in quiet if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == errno.ECONNRESET)
+print(f"  quiet clients whose session ended with a reset: {resets} of {QUIET}", flush=True)
+if resets < QUIET:
+    failures.append(f"only {resets} of {QUIET} quiet clients saw a reset (their replies should have been dropped at the deadline)")
 
 # 3. Clients close; memory comes back; relayguard idles.
-for s in clients:
+for s in clients + quiet:
     s.close()
 bound = max(2 * before["mem"], before["mem"] + 1048576 // PAGE)
 start = time.monotonic()

@@ -287,7 +287,8 @@ extension IOLayerTests.BufferedConnectionTests {
 
     /// A server that queues `payload` bytes for a client that is not reading, then closes with
     /// `close` 50 ms later; the client starts reading 100 ms after connecting and reports how the connection ended.
-    private static func closeWhileUnread(_ close: @escaping @Sendable (BufferedConnection) -> Void) async throws -> CloseOutcome {
+    private static func closeWhileUnread(readingAfter readDelay: Duration = .milliseconds(100),
+                                         _ close: @escaping @Sendable (BufferedConnection) -> Void) async throws -> CloseOutcome {
         try await onLoopThread { loop, finish in
             var queuedAtClose = 0
             let listener = try loopbackListener(loop: loop) { server in
@@ -306,12 +307,15 @@ extension IOLayerTests.BufferedConnectionTests {
                 client.onRead = { read += $0.count }
                 client.onEndOfInput = {
                     client.close()
-                    finish(CloseOutcome(ending: "end", bytesRead: read, serverQueuedAtClose: queuedAtClose))
+                    // The server side may look a moment later than the FIN left (closeWhenDelivered).
+                    loop.schedule(after: .milliseconds(300)) {
+                        finish(CloseOutcome(ending: "end", bytesRead: read, serverQueuedAtClose: queuedAtClose))
+                    }
                 }
                 client.onError = { error in
                     finish(CloseOutcome(ending: error.errno == ECONNRESET ? "reset" : "\(error)", bytesRead: read, serverQueuedAtClose: queuedAtClose))
                 }
-                loop.schedule(after: .milliseconds(100)) { client.resumeReading() }
+                loop.schedule(after: readDelay) { client.resumeReading() }
             }
         }
     }
@@ -329,5 +333,22 @@ extension IOLayerTests.BufferedConnectionTests {
         let outcome = try await Self.closeWhileUnread { $0.closeAfterFlush() }
         #expect(outcome.ending == "end")
         #expect(outcome.bytesRead == 4 << 20)
+    }
+}
+
+extension IOLayerTests.BufferedConnectionTests {
+    @Test("closeWhenDelivered: a client that reads gets everything, then FIN")
+    func closeWhenDeliveredToAReader() async throws {
+        let outcome = try await Self.closeWhileUnread { $0.closeWhenDelivered(within: .seconds(5)) }
+        #expect(outcome.serverQueuedAtClose > 0)
+        #expect(outcome.ending == "end")
+        #expect(outcome.bytesRead == 4 << 20)
+    }
+
+    @Test("closeWhenDelivered: a client that does not read within the deadline is reset, its replies dropped")
+    func closeWhenDeliveredGivesUp() async throws {
+        let outcome = try await Self.closeWhileUnread(readingAfter: .milliseconds(600)) { $0.closeWhenDelivered(within: .milliseconds(200)) }
+        #expect(outcome.ending == "reset")
+        #expect(outcome.bytesRead < 4 << 20)
     }
 }
