@@ -79,30 +79,30 @@ struct ClientLedger {
     /// `DDD text`, one code throughout (2xx to 5xx), no CR, LF or NUL in the text, CRLF after
     /// each line.
     mutating func clientReceived(_ bytes: [UInt8]) {
-        precondition(bytes.count >= 6 && bytes[bytes.count - 2] == 13 && bytes[bytes.count - 1] == 10,
+        invariant(bytes.count >= 6 && bytes[bytes.count - 2] == 13 && bytes[bytes.count - 1] == 10,
                      "a write to the client that does not end in CRLF: \(Self.show(bytes))")
         var code: [UInt8]? = nil
         var start = 0
         var ended = false
         while start < bytes.count {
-            precondition(!ended, "a write to the client holds more than one reply: \(Self.show(bytes))")
+            invariant(!ended, "a write to the client holds more than one reply: \(Self.show(bytes))")
             var end = start
             while !(bytes[end] == 13 && end + 1 < bytes.count && bytes[end + 1] == 10) { end += 1 }
             let line = bytes[start..<end]
-            precondition(line.count >= 4, "a reply line shorter than its code: \(Self.show(bytes))")
+            invariant(line.count >= 4, "a reply line shorter than its code: \(Self.show(bytes))")
             let lineCode = Array(line.prefix(3))
-            precondition((50...53).contains(lineCode[0]) && lineCode[1...].allSatisfy { (48...57).contains($0) },
+            invariant((50...53).contains(lineCode[0]) && lineCode[1...].allSatisfy { (48...57).contains($0) },
                          "a reply line without a code 2xx-5xx: \(Self.show(bytes))")
-            precondition(code == nil || code == lineCode, "a reply with two codes: \(Self.show(bytes))")
+            invariant(code == nil || code == lineCode, "a reply with two codes: \(Self.show(bytes))")
             code = lineCode
             let separator = line[line.startIndex + 3]
-            precondition(separator == 0x20 || separator == 0x2D, "a reply line without ' ' or '-' after its code: \(Self.show(bytes))")
+            invariant(separator == 0x20 || separator == 0x2D, "a reply line without ' ' or '-' after its code: \(Self.show(bytes))")
             ended = separator == 0x20
-            precondition(!line.dropFirst(4).contains { $0 == 13 || $0 == 10 || $0 == 0 },
+            invariant(!line.dropFirst(4).contains { $0 == 13 || $0 == 10 || $0 == 0 },
                          "CR, LF or NUL inside a reply line: \(Self.show(bytes))")
             start = end + 2
         }
-        precondition(ended, "a reply whose last line says '-' (more to come): \(Self.show(bytes))")
+        invariant(ended, "a reply whose last line says '-' (more to come): \(Self.show(bytes))")
         replyCodes.append(code!.reduce(0) { $0 * 10 + Int($1 - 48) })
     }
 
@@ -131,13 +131,13 @@ struct ClientLedger {
     /// a SASL exchange, or reading commands). Returns false when it cannot judge: the last line
     /// is unfinished while commands are read (an overlong line is refused before its end).
     func walk(machineInMessage: Bool, machineInSASL: Bool) -> Bool {
-        precondition(!replyCodes.isEmpty, "the session reads commands but the client was never greeted")
+        invariant(!replyCodes.isEmpty, "the session reads commands but the client was never greeted")
         var next = 1
         var mode = WalkMode.commands
         for piece in pieces {
             switch piece {
             case .tlsBoundary:
-                precondition(mode == .discardingPlaintext, "TLS began, but no STARTTLS was answered 220 before it")
+                invariant(mode == .discardingPlaintext, "TLS began, but no STARTTLS was answered 220 before it")
                 mode = .commands
             case .line(let line):
                 switch mode {
@@ -145,12 +145,12 @@ struct ClientLedger {
                     continue
                 case .message:
                     if line == Self.endOfData {
-                        precondition(next < replyCodes.count, "a message ended by \".\" got no reply")
+                        invariant(next < replyCodes.count, "a message ended by \".\" got no reply")
                         next += 1
                         mode = .commands
                     }
                 case .commands, .saslResponse:
-                    precondition(next < replyCodes.count, "the client's line \(Self.show(line)) got no reply")
+                    invariant(next < replyCodes.count, "the client's line \(Self.show(line)) got no reply")
                     let code = replyCodes[next]
                     next += 1
                     if mode == .saslResponse {
@@ -167,11 +167,11 @@ struct ClientLedger {
             }
         }
         if !unfinishedLine.isEmpty && (mode == .commands || mode == .saslResponse) { return false }
-        precondition(next == replyCodes.count,
+        invariant(next == replyCodes.count,
                      "\(replyCodes.count - next) more replies than the client's lines ask for (codes \(replyCodes))")
-        precondition((mode == .message) == machineInMessage, "the machine and the walk disagree about being in a message")
-        precondition((mode == .saslResponse) == machineInSASL, "the machine and the walk disagree about a SASL exchange")
-        precondition(mode != .discardingPlaintext, "a STARTTLS answered 220 but no TLS handshake followed")
+        invariant((mode == .message) == machineInMessage, "the machine and the walk disagree about being in a message")
+        invariant((mode == .saslResponse) == machineInSASL, "the machine and the walk disagree about a SASL exchange")
+        invariant(mode != .discardingPlaintext, "a STARTTLS answered 220 but no TLS handshake followed")
         return true
     }
 

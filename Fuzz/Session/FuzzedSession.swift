@@ -86,7 +86,7 @@ struct FuzzedSession {
             parsedConfigurations[text] = parsed
             return parsed
         } catch {
-            preconditionFailure("the fuzzer's own configuration does not parse: \(error)\n\(text)")
+            invariantFailure("the fuzzer's own configuration does not parse: \(error)\n\(text)")
         }
     }
 
@@ -94,7 +94,7 @@ struct FuzzedSession {
         do {
             return try RecipientMap(entries: recipientMapEntries)
         } catch {
-            preconditionFailure("the fuzzer's recipient map does not parse: \(error)")
+            invariantFailure("the fuzzer's recipient map does not parse: \(error)")
         }
     }()
 

@@ -7,7 +7,7 @@ import RelayPolicy
 /// CRLF.
 ///
 /// It is also the judge of what reaches the backend (invariants 1 and 2 of
-/// `SessionFuzzMain.swift`): every check is a `precondition`.
+/// `SessionFuzzMain.swift`): every check is an `invariant` (a precondition).
 struct ModelBackend {
     /// What a line the model read waits for.
     enum Awaited: Equatable {
@@ -81,7 +81,7 @@ struct ModelBackend {
     var isOpen: Bool { link == .open }
 
     mutating func connect() {
-        precondition(link == .notConnected, "the fuzzer connected the model twice")
+        invariant(link == .notConnected, "the fuzzer connected the model twice")
         link = .open
         unanswered = [.greeting]
     }
@@ -100,15 +100,15 @@ struct ModelBackend {
     /// Bytes relayguard sends. `internalReset`: this write is the RSET relayguard sends after
     /// STARTTLS (the last write to the backend before `.startTLS` in the same action list).
     mutating func receive(_ bytes: some Collection<UInt8>, internalReset: Bool, ledger: inout ClientLedger) {
-        precondition(link == .open, "bytes sent to the backend when its link is \(link): \(ClientLedger.show(bytes))")
+        invariant(link == .open, "bytes sent to the backend when its link is \(link): \(ClientLedger.show(bytes))")
         if expectingHeader {
-            precondition(bytes.elementsEqual(identityHeader!),
+            invariant(bytes.elementsEqual(identityHeader!),
                          "the backend's first bytes are not the identity header: \(ClientLedger.show(bytes))")
             expectingHeader = false
             return
         }
         if internalReset {
-            precondition(!inMessage && line.isEmpty && bytes.elementsEqual(Array("RSET\r\n".utf8)),
+            invariant(!inMessage && line.isEmpty && bytes.elementsEqual(Array("RSET\r\n".utf8)),
                          "relayguard's write before STARTTLS is not RSET: \(ClientLedger.show(bytes))")
             checkNothingEndsGroup(before: "RSET after STARTTLS")
             unanswered.append(.internalReset)
@@ -125,7 +125,7 @@ struct ModelBackend {
                 line = []
             }
         }
-        precondition(line.isEmpty, "a write to the backend ends inside a command line: \(ClientLedger.show(line))")
+        invariant(line.isEmpty, "a write to the backend ends inside a command line: \(ClientLedger.show(line))")
     }
 
     /// Invariant 1: a command line ends in CRLF and holds no other CR, LF or NUL; it is
@@ -133,10 +133,10 @@ struct ModelBackend {
     /// relayguard forwards (a SASL response aside); AUTH only inside TLS.
     private mutating func readLine(ledger: inout ClientLedger) {
         let body = line.dropLast(2)
-        precondition(line.count >= 2 && line[line.count - 2] == 13, "a line to the backend ends in a bare LF: \(ClientLedger.show(line))")
-        precondition(!body.contains { $0 == 13 || $0 == 10 || $0 == 0 }, "a line to the backend holds CR, LF or NUL: \(ClientLedger.show(line))")
+        invariant(line.count >= 2 && line[line.count - 2] == 13, "a line to the backend ends in a bare LF: \(ClientLedger.show(line))")
+        invariant(!body.contains { $0 == 13 || $0 == 10 || $0 == 0 }, "a line to the backend holds CR, LF or NUL: \(ClientLedger.show(line))")
         if expectingXCLIENT {
-            precondition(line == xclientLine!, "relayguard's line after the backend's 220 is not its XCLIENT: \(ClientLedger.show(line))")
+            invariant(line == xclientLine!, "relayguard's line after the backend's 220 is not its XCLIENT: \(ClientLedger.show(line))")
             expectingXCLIENT = false
             unanswered.append(.xclient)
             return
@@ -149,14 +149,14 @@ struct ModelBackend {
                 unanswered.append(.saslCancel)
                 return
             }
-            precondition(ledger.matchLine(line), "a SASL response the client never sent (or out of order): \(ClientLedger.show(line))")
+            invariant(ledger.matchLine(line), "a SASL response the client never sent (or out of order): \(ClientLedger.show(line))")
             unanswered.append(.saslResponse)
             return
         }
         let verb = ClientLedger.verb(line)
-        precondition(Self.forwardedVerbs.contains(verb), "the backend received a \(verb) command: \(ClientLedger.show(line))")
-        precondition(verb != "AUTH" || tlsEstablished, "AUTH reached the backend outside TLS")
-        precondition(ledger.matchLine(line), "the backend received a line the client never sent (or out of order): \(ClientLedger.show(line))")
+        invariant(Self.forwardedVerbs.contains(verb), "the backend received a \(verb) command: \(ClientLedger.show(line))")
+        invariant(verb != "AUTH" || tlsEstablished, "AUTH reached the backend outside TLS")
+        invariant(ledger.matchLine(line), "the backend received a line the client never sent (or out of order): \(ClientLedger.show(line))")
         unanswered.append(.command(verb))
     }
 
@@ -164,18 +164,18 @@ struct ModelBackend {
     private func checkNothingEndsGroup(before what: String) {
         let waiting = unanswered + inFlight.map(\.awaited)
         if let blocker = waiting.first(where: \.endsGroup) {
-            preconditionFailure("\(what) reached the backend before the reply to \(blocker)")
+            invariantFailure("\(what) reached the backend before the reply to \(blocker)")
         }
     }
 
     /// Invariant 2: message bytes hold no NUL, bare CR or bare LF; the message ends at the
     /// first CRLF "." CRLF (its start counts as a line start) and is a run of the client's lines.
     private mutating func readMessage(_ byte: UInt8, ledger: inout ClientLedger) {
-        precondition(byte != 0, "NUL in a message sent to the backend")
+        invariant(byte != 0, "NUL in a message sent to the backend")
         if messageLine.last == 13 {
-            precondition(byte == 10, "a bare CR in a message sent to the backend: \(ClientLedger.show(messageLine))")
+            invariant(byte == 10, "a bare CR in a message sent to the backend: \(ClientLedger.show(messageLine))")
         } else {
-            precondition(byte != 10, "a bare LF in a message sent to the backend: \(ClientLedger.show(messageLine))")
+            invariant(byte != 10, "a bare LF in a message sent to the backend: \(ClientLedger.show(messageLine))")
         }
         message.append(byte)
         messageLine.append(byte)
@@ -188,7 +188,7 @@ struct ModelBackend {
             lines.append(Array(message[start...index]))
             start = index + 1
         }
-        precondition(ledger.matchRun(lines),
+        invariant(ledger.matchRun(lines),
                      "a message the client never sent as such (or out of order): \(ClientLedger.show(message))")
         inMessage = false
         message = []
@@ -198,10 +198,12 @@ struct ModelBackend {
     // MARK: Answering
 
     /// Answers the oldest line read: `choice` < 128 the reply a server would give, else a code
-    /// from `codes`; `shape` bits 0-1 extra lines, bit 2 an enhanced code, bit 5 a second
-    /// challenge (334) to a SASL response.
+    /// from `codes`. `shape`: bits 0-1 extra lines, bit 2 an enhanced code (`X.1.1`: a 550
+    /// to RCPT is then "unknown user"), bit 5 a second challenge (334) to a SASL response; for
+    /// a 250 to EHLO its bits leave out extensions instead. (The caller reads bits 3-7 as how
+    /// much to deliver at once.)
     mutating func answer(choice: UInt8, shape: UInt8) {
-        precondition(mayAnswer)
+        invariant(mayAnswer, "the fuzzer answered with nothing to answer")
         let awaited = unanswered.removeFirst()
         let code = choice < 128 ? Self.naturalCode(awaited, shape: shape) : Self.codes[Int(choice) % Self.codes.count]
         var lines: [String]

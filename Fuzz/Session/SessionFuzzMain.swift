@@ -11,7 +11,8 @@
 // that stops reading. Each input is a script (`FuzzScript`, `FuzzOperation`) played against
 // one session (`FuzzedSession`, `SessionRun`) and a model of the backend (`ModelBackend`).
 //
-// Invariants, each a `precondition` (a violation crashes, and libFuzzer keeps the input):
+// Invariants, each checked with `invariant` (a precondition that names itself under -O): a
+// violation crashes, and libFuzzer keeps the input.
 //
 // 1. The backend receives only approved command lines, byte-identical: each line ends in CRLF
 //    and holds no other CR, LF or NUL; it is relayguard's own (the identity header, first;

@@ -44,6 +44,12 @@ public struct DecisionRecord: Sendable, Equatable {
     public var durationMs: Int?
     /// `detail`: free text, e.g. the backend's reply text or an error message.
     public var detail: LogText?
+    /// `client_port`: the client's TCP port, on every record of a session, so a line can be
+    /// found in the MTA's log (which names the client by address and port).
+    public var clientPort: Int?
+    /// `queue_id`: on `message`, the id the backend named in its reply (Postfix `queued as ID`,
+    /// Exim `id=ID`).
+    public var queueID: String?
 
     public init(
         timestamp: Timestamp,
@@ -90,6 +96,7 @@ public struct DecisionRecord: Sendable, Equatable {
         if let session { encoder.field("session", string: session) }
         encoder.field("event", string: event.rawValue)
         if let client { encoder.field("client", string: client) }
+        if let clientPort { encoder.field("client_port", integer: clientPort) }
         if let decision { encoder.field("decision", string: decision.rawValue) }
         if let code { encoder.field("code", integer: code) }
         if let enhanced { encoder.field("enhanced", string: enhanced) }
@@ -102,6 +109,7 @@ public struct DecisionRecord: Sendable, Equatable {
         if let tarpitMs { encoder.field("tarpit_ms", integer: tarpitMs) }
         if let bytes { encoder.field("bytes", integer: bytes) }
         if let durationMs { encoder.field("duration_ms", integer: durationMs) }
+        if let queueID { encoder.field("queue_id", string: queueID) }
         if let detail { encoder.field("detail", text: detail) }
         return encoder.finish()
     }

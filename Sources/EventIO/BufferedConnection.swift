@@ -56,13 +56,16 @@ public final class BufferedConnection: ReadinessHandler {
     private var closing = false
     private var deliveryTimer: TimerHandle?
 
-    /// Takes ownership of a connected non-blocking `fd`; closes it if setup fails.
-    init(connectedFD fd: Int32, peer: SocketAddress, loop: EventLoop) throws(SocketError) {
+    /// Takes ownership of a connected non-blocking `fd`; closes it if setup fails. `tcp`:
+    /// a TCP socket (Nagle is turned off); false for a Unix-domain one.
+    init(connectedFD fd: Int32, peer: SocketAddress, loop: EventLoop, tcp: Bool = true) throws(SocketError) {
         self.fd = fd
         self.peerAddress = peer
         self.loop = loop
         do {
-            try Socket.setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1, call: "setsockopt(TCP_NODELAY)")
+            if tcp {
+                try Socket.setOption(fd, level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1, call: "setsockopt(TCP_NODELAY)")
+            }
             try updateInterest()
         } catch {
             Socket.close(fd)

@@ -123,6 +123,8 @@ public final class SMTPProxy {
         draining = true
         for listener in listeners { listener.close() }
         listeners.removeAll()
+        // Sessions between transactions end now (421 4.3.2); the others when theirs is over.
+        for session in Array(sessions.values) { session.stopRequested() }
         if sessions.isEmpty { onDrained?() }
     }
 
@@ -213,8 +215,10 @@ public final class SMTPProxy {
     }
 
     private func refuseAtConnect(_ connection: BufferedConnection, sessionID: String, client: IPAddress, reply: Reply, reason: Reason) {
-        log(DecisionRecord(timestamp: Timestamp(millisecondsSinceEpoch: 0), session: sessionID, event: .connect,
-                           client: client.description, decision: .drop, code: reply.code, enhanced: reply.enhanced, reason: reason))
+        var record = DecisionRecord(timestamp: Timestamp(millisecondsSinceEpoch: 0), session: sessionID, event: .connect,
+                                    client: client.description, decision: .drop, code: reply.code, enhanced: reply.enhanced, reason: reason)
+        record.clientPort = Int(connection.peerAddress.port)
+        log(record)
         connection.write(reply.wireBytes)
         connection.closeAfterFlush()
     }

@@ -107,6 +107,11 @@ final class SessionDriver {
         }
     }
 
+    /// SIGTERM: end now if between transactions, else when the transaction is over.
+    func stopRequested() {
+        perform(machine.stopRequested())
+    }
+
     /// SIGTERM after the drain period.
     func shutdown() {
         perform(machine.shutdown())

@@ -8,6 +8,9 @@ public struct ClientStanding: Sendable, Equatable {
     /// The DNSBL zones that list the client when its score reached `dnsbl_threshold` and
     /// `dnsbl_action = reject`; nil when the client is not to be refused for a listing.
     public var dnsblListing: [String]?
+    /// The client talked before the greeting and `pregreet_action = reject`: its RCPTs are
+    /// refused (postmaster exempt).
+    public var isEarlyTalker = false
 
     public init(isTrusted: Bool = false, isAuthenticated: Bool = false, dnsblListing: [String]? = nil) {
         self.isTrusted = isTrusted

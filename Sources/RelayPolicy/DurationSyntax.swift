@@ -5,7 +5,7 @@ import NetworkAddress
 /// list, as in Postfix, for long `harvest_block_time` values.
 ///
 /// Why no fractions (`1.5s`): Postfix has none either; write `1500ms`.
-enum DurationSyntax {
+public enum DurationSyntax {
     /// The longest duration accepted anywhere: 365 days, so no timer arithmetic overflows.
     static let maximumMilliseconds: Int64 = 365 * 86_400_000
 
@@ -13,7 +13,7 @@ enum DurationSyntax {
         ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000),
     ]
 
-    static func parse(_ text: some StringProtocol) throws(ConfigurationValueError) -> Duration {
+    public static func parse(_ text: some StringProtocol) throws(ConfigurationValueError) -> Duration {
         let text = String(text)
         let digits = text.prefix { $0.isASCII && $0.isNumber }
         let suffix = text.dropFirst(digits.count)
@@ -36,7 +36,7 @@ enum DurationSyntax {
     }
 
     /// The duration in the largest unit that writes it as a whole number: `5s`, `10m`, `250ms`, `0s`.
-    static func render(_ duration: Duration) -> String {
+    public static func render(_ duration: Duration) -> String {
         let total = milliseconds(duration)
         if total == 0 { return "0s" }
         for unit in units.reversed() where total % unit.milliseconds == 0 {

@@ -53,6 +53,8 @@ public enum RecipientRefusal: Sendable, Equatable, CaseIterable {
     case senderRouting
     /// The client is listed by the DNSBLs (rule 5).
     case dnsblListed
+    /// The client talked before the greeting (`pregreet_action = reject`).
+    case pregreet
     /// Not in `recipient_map` (rule 6, `recipient_check = map`).
     case unknownRecipient
     /// Not ours to receive (rule 9).
@@ -77,7 +79,7 @@ public enum RecipientRefusal: Sendable, Equatable, CaseIterable {
     /// after a handful.
     public var counter: Counter {
         switch self {
-        case .unqualifiedRecipient, .senderRouting, .dnsblListed, .unknownRecipient, .relayDenied, .backendRefused:
+        case .unqualifiedRecipient, .senderRouting, .dnsblListed, .pregreet, .unknownRecipient, .relayDenied, .backendRefused:
             .invalidRecipient
         case .badSyntax, .backendSequenceError:
             .protocolError
@@ -88,7 +90,8 @@ public enum RecipientRefusal: Sendable, Equatable, CaseIterable {
     /// syntax error included; the backend's 503 (out of sequence, not a probe) does not.
     public var isTarpitted: Bool {
         switch self {
-        case .badSyntax, .unqualifiedRecipient, .senderRouting, .dnsblListed, .unknownRecipient, .relayDenied, .backendRefused:
+        case .badSyntax, .unqualifiedRecipient, .senderRouting, .dnsblListed, .pregreet, .unknownRecipient, .relayDenied,
+             .backendRefused:
             true
         case .backendSequenceError:
             false
@@ -102,6 +105,7 @@ public enum RecipientRefusal: Sendable, Equatable, CaseIterable {
         case .unqualifiedRecipient: .unqualifiedRecipient
         case .senderRouting: .senderRouting
         case .dnsblListed: .dnsblListed
+        case .pregreet: .pregreet
         case .unknownRecipient: .unknownRecipient
         case .relayDenied: .relayDenied
         case .backendRefused: .backend

@@ -10,6 +10,8 @@ public enum RelayReplies {
     public static func senderRouting(_ address: String) -> Reply {
         Reply(550, "5.7.1", "<\(address)>: Sender-specified routing is not allowed")
     }
+    /// The refusal of every RCPT of an early talker (`pregreet_action = reject`).
+    public static let protocolError = Reply(550, "5.5.1", "Protocol error")
     public static func dnsblListed(zones: [String]) -> Reply {
         Reply(554, "5.7.1", "Service unavailable; client blocked using \(zones.joined(separator: ", "))")
     }

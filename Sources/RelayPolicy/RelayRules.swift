@@ -52,6 +52,12 @@ public struct RelayRules: Sendable, Equatable {
 
         let isLocal = localDomains.matches(domain)
 
+        // An early talker (pregreet_action = reject), like a listed client: refused, postmaster
+        // of a local domain stays reachable.
+        if client.isEarlyTalker, !client.mayRelay, !(isLocal && Self.isPostmaster(mailbox.localPart)) {
+            return .refuse(RelayReplies.protocolError, .pregreet)
+        }
+
         // Rule 5: DNSBL listing; postmaster of a local domain stays reachable.
         if let zones = client.dnsblListing, !client.mayRelay,
            !(isLocal && Self.isPostmaster(mailbox.localPart)) {

@@ -23,6 +23,9 @@ public struct EHLOFilter: Sendable {
         "STARTTLS",
         // Why: with PRDR the backend answers end of data once per recipient, which the one-reply-per-command lockstep cannot follow (Exim offers it).
         "PRDR",
+        // Why: PIPECONNECT (Exim) invites the client to talk before the greeting, which
+        // relayguard treats as an early talker.
+        "PIPECONNECT",
     ]
 
     /// Whether relayguard's own STARTTLS is advertised.

@@ -42,15 +42,16 @@ extension SessionMachine {
     ///
     /// `owed`: the reply the client will get, changed here (tarpit, limit); `appending`: put
     /// it on the queue (a local refusal) rather than leave it where it is (a backend reply).
+    /// `backendReply`: the backend's own reply when it refused, logged in `detail`.
     mutating func bookRefusedRecipient(_ refusal: RecipientRefusal, reply: Reply, address: String,
-                                       owed: inout PendingReply, appending: Bool) -> [SessionAction] {
+                                       owed: inout PendingReply, appending: Bool, backendReply: Reply? = nil) -> [SessionAction] {
         var actions: [SessionAction] = []
         var entry = recipientRecord(address, reply: reply, reason: refusal.reason)
         if refusal == .dnsblListed, case .resolved(let result) = dnsbl {
             entry.dnsblScore = result.score.score
             entry.dnsblHits = result.score.hits
         }
-        if refusal == .backendRefused { entry.detail = LogText("\(reply.code) \(reply.text)") }
+        if let backendReply { entry.detail = LogText("\(backendReply.code) \(backendReply.text)") }
         // Trusted and authenticated clients are never counted, tarpitted or blocked.
         if !standing.mayRelay {
             let verdict: SessionLimits.Verdict
@@ -83,6 +84,14 @@ extension SessionMachine {
         actions.insert(.log(entry), at: 0)
         if appending { pending.append(owed) }
         return actions
+    }
+
+    /// Whether a backend's 5xx to RCPT says the user does not exist: the enhanced code 5.1.1
+    /// (Postfix), or Exim's default text, which has no enhanced code.
+    static func isUnknownUser(_ reply: Reply) -> Bool {
+        guard reply.code == 550 else { return false }
+        if reply.enhanced == "5.1.1" { return true }
+        return reply.enhanced == nil && ASCII.uppercased(reply.text).hasPrefix("UNROUTEABLE ADDRESS")
     }
 
     /// An `rcpt` record with the transaction's sender.

@@ -9,6 +9,7 @@ extension SessionMachine {
         var entry = DecisionRecord(timestamp: Timestamp(millisecondsSinceEpoch: 0), event: event)
         entry.session = sessionID
         entry.client = peer.client.description
+        entry.clientPort = Int(peer.clientPort)
         entry.decision = decision
         entry.code = code
         entry.enhanced = enhanced

@@ -52,6 +52,10 @@ extension SessionMachine {
         if clientInputEnded && isReadingCommands && pending.isEmpty {
             actions += close(reason: .clientClosed)
         }
+        // Stopping: the transaction (if any) is over, so is the session.
+        if stopping && !isClosed && isBetweenTransactions {
+            actions += shutdown()
+        }
         return actions
     }
 
@@ -226,11 +230,14 @@ extension SessionMachine {
                 // "need MAIL command": a sequence error, counted as one, not a probed address.
                 actions += bookRefusedRecipient(.backendSequenceError, reply: reply, address: address, owed: &owed, appending: false)
             } else if reply.isPermanentFailure {
-                // SPEC section 5: one text for every unknown user, whatever table the backend
-                // looked in ("in virtual mailbox table" tells a harvester how the site is built).
-                let written = reply.enhanced == "5.1.1" ? RelayReplies.unknownUser(address) : reply
+                // One text for every unknown user, whatever table the backend looked in ("in
+                // virtual mailbox table" tells a harvester how the site is built), and whichever
+                // MTA said it: Postfix's 5.1.1 or Exim's bare "550 Unrouteable address".
+                let unknownUser = Self.isUnknownUser(reply)
+                let written = unknownUser ? RelayReplies.unknownUser(address) : reply
                 owed.source = .backend(written)
-                actions += bookRefusedRecipient(.backendRefused, reply: written, address: address, owed: &owed, appending: false)
+                actions += bookRefusedRecipient(unknownUser ? .unknownRecipient : .backendRefused, reply: written,
+                                                address: address, owed: &owed, appending: false, backendReply: reply)
             } else {
                 actions.append(.log(recipientRecord(address, reply: reply, reason: .backend)))
             }
@@ -240,6 +247,7 @@ extension SessionMachine {
             var entry = record(.message, reply: reply, reason: verdictReason)
             entry.from = dialogue.transaction.sender.map { LogText($0) }
             entry.bytes = bytes
+            if reply.isPositive { entry.queueID = QueueID.named(in: reply) }
             actions.append(.log(entry))
             dialogue.transaction = .none
         case .reset:

@@ -47,6 +47,9 @@ public struct SessionMachine {
     /// The backend link is open (or being opened). A fact of the socket: it closes on
     /// reject-at-connect, on an aborted message and when the backend fails.
     var backendLinkOpen = true
+    /// relayguard is stopping (SIGTERM): the session ends as soon as it is between transactions.
+    /// A fact of the process, not of SMTP.
+    var stopping = false
 
     /// `dnsblPending`: a DNSBL lookup for this client has started; `dnsblResolved` follows.
     public init(sessionID: String, peer: SessionPeer, settings: SessionSettings, standing: ClientStanding, dnsblPending: Bool = false) {
@@ -150,14 +153,34 @@ public struct SessionMachine {
     /// Bytes from the client (not a message's: those go through `receivedMessageBytes`).
     public mutating func receivedFromClient(_ bytes: [UInt8]) -> [SessionAction] {
         guard !isClosed else { return [] }
+        var actions: [SessionAction] = []
         if isReceivingMessage {
             return bytes.withUnsafeBytes { raw in
                 let (forward, actions) = receivedMessageBytes(raw)
                 return forward > 0 ? [.sendToBackend(Array(bytes[0..<forward]))] + actions : actions
             }
         }
+        if case .awaitingGreeting = phase, !bytes.isEmpty, framer.bufferedByteCount == 0 {
+            actions += noteEarlyTalker(bytes)
+        }
         framer.append(bytes)
-        return pump()
+        return actions + pump()
+    }
+
+    /// Bytes before relayguard's greeting: an early talker (`pregreet_action`). Only the
+    /// first bytes are noted (later ones join them in the framer unread).
+    mutating func noteEarlyTalker(_ bytes: [UInt8]) -> [SessionAction] {
+        switch settings.pregreetAction {
+        case .ignore:
+            return []
+        case .log:
+            break
+        case .reject:
+            standing.isEarlyTalker = true
+        }
+        let start = bytes.prefix(32).map { $0 >= 0x20 && $0 < 0x7F ? Character(UnicodeScalar($0)) : "." }
+        let decision: Decision = settings.pregreetAction == .reject ? .reject : .accept
+        return [.log(record(.connect, decision, reason: .pregreet, detail: "sent before the greeting: \(String(start))"))]
     }
 
     /// The driver's next loop turn after `.resumeNextTurn`: take more of the input.
@@ -294,6 +317,26 @@ public struct SessionMachine {
             return actions
         case .backendReply:
             return failBackend("backend did not answer in time")
+        }
+    }
+
+    /// relayguard is stopping (SIGTERM): a session between transactions gets `421 4.3.2` at
+    /// once; one inside a transaction may finish it (its message, RSET or QUIT) and gets the
+    /// 421 as soon as it is between transactions again. `shutdown()` ends what is left when
+    /// `shutdown_grace` runs out.
+    public mutating func stopRequested() -> [SessionAction] {
+        guard !isClosed else { return [] }
+        stopping = true
+        return pump()
+    }
+
+    /// Between transactions: nothing is open or opening, no message is being read, and no
+    /// reply is owed.
+    var isBetweenTransactions: Bool {
+        guard pending.isEmpty, dialogue.transaction == .none else { return false }
+        switch phase {
+        case .awaitingGreeting, .commands, .saslResponse, .onlyQuit: return true
+        case .message, .tlsHandshake, .closed: return false
         }
     }
 

@@ -21,6 +21,8 @@ public struct SessionSettings: Sendable {
     public var maxCommandsPerTurn: Int = 32
     /// NOOP, VRFY, EXPN, RSET and HELP in one session; beyond it each one counts as an error.
     public var junkCommandLimit: Int = 100
+    /// What a client that talks before the greeting gets (`pregreet_action`).
+    public var pregreetAction: PregreetAction = .reject
     /// A certificate is configured: STARTTLS is offered and terminated by relayguard.
     public var offerSTARTTLS: Bool
     /// What a DNSBL listing does (`dnsbl_action`).

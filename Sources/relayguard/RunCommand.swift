@@ -46,6 +46,9 @@ enum RunCommand {
         policy.configuration = fitted(policy.configuration, sessionCapacity: sessionCapacity)
         do {
             let log = try DecisionLogWriter(policy.configuration.log)
+            // sd_notify (Type=notify): readiness, reloads, shutdown and a status line.
+            let service = ServiceStatus(notifier: ServiceNotifier())
+            if let service { log.observer = service.count }
             let proxy = SMTPProxy(configuration: policy.configuration, recipientMap: policy.recipientMap,
                                   tls: try SMTPProxy.loadTLS(policy.configuration), loop: loop, log: log)
             try proxy.start()
@@ -62,6 +65,8 @@ enum RunCommand {
                     StandardError.line("relayguard: warning: \(what)")
                     proxy.note(.error, reason: .backendUnavailable, detail: what)
                 }
+                service?.ready(sessions: proxy.sessionCount)
+                service?.startUpdates(on: loop) { proxy.sessionCount }
             }
             var stopping = false
             let signals = try SignalSource(loop: loop) { signal in
@@ -69,6 +74,8 @@ enum RunCommand {
                 case .hangup:
                     log.reopen()
                     guard let configPath else { return }
+                    service?.reloading(sessions: proxy.sessionCount)
+                    defer { service?.ready(sessions: proxy.sessionCount) }
                     switch LoadedPolicy.load(path: configPath) {
                     case .success(let reloaded):
                         // The certificate and key are re-read too; a broken pair keeps the old policy.
@@ -86,6 +93,7 @@ enum RunCommand {
                 case .terminate, .interrupt:
                     guard !stopping else { return }
                     stopping = true
+                    service?.stopping(sessions: proxy.sessionCount)
                     proxy.onDrained = { loop.stop() }
                     proxy.beginDrain()
                     loop.schedule(after: drainPeriod) {

@@ -13,8 +13,6 @@ struct Subcommand: Sendable {
     /// Runs the command with the arguments after its name; returns the exit status.
     var run: @Sendable ([String]) -> Int32
 
-    static let version = "0.1.0"
-
     /// Picks the subcommand named by the first argument, or answers `--version` and `--help`.
     /// No argument or an unknown command is a usage error (exit 2).
     static func dispatch(_ arguments: [String], among subcommands: [Subcommand]) -> Int32 {
@@ -24,7 +22,7 @@ struct Subcommand: Sendable {
         }
         switch first {
         case "--version":
-            print("relayguard \(version)")
+            print(BuildInfo.versionLine)
             return ExitStatus.success
         case "--help", "-h", "help":
             print(usage(subcommands), terminator: "")

@@ -10,6 +10,7 @@
 #      reported; an unknown option: exit 2.
 #   5. Bounded memory: ten times more log (all distinct clients and recipients) costs only a
 #      little more memory.
+# e2e: not under sanitizers (it measures the report's peak RSS)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 

@@ -5,7 +5,8 @@
 # LF, which used to earn four `500` replies and leave the session open. It must be one
 # `421 4.7.0 Not SMTP; closing` and a close, wherever it comes:
 #   1. after EHLO, in its own write;
-#   2. in the same write as EHLO (the EHLO is answered first);
+#   2. in the same write as EHLO (the EHLO is answered first), or split across two writes (no
+#      reply to its first bytes, then the 421);
 #   3. inside a transaction (after MAIL and RCPT);
 #   4. a PROXY v1 line after MAIL.
 # Each time: exactly one reply after the last command's, the 421, then the connection closes; no
@@ -35,6 +36,19 @@ dialogue "a PROXY v2 header in the same write as EHLO" <<EOF
 <421 ~ ^421 4\.7\.0 Not SMTP; closing$
 <EOF
 EOF
+# The signature split across writes: its first bytes are two empty lines and a NUL, which must
+# not be answered as such while the rest may still come. (V2 without its first 12 characters of
+# escapes, \r\n\r\n\x00, is the rest of the header.)
+dialogue "a PROXY v2 header split across two writes" <<EOF
+<220
+>EHLO split.example
+<250
+>>\r\n\r\n\x00
+<NOTHING 0.3
+>>${V2:12}
+<421 ~ ^421 4\.7\.0 Not SMTP; closing$
+<EOF
+EOF
 dialogue "a PROXY v2 header inside a transaction" <<EOF
 <220
 >EHLO in-transaction.example
@@ -60,11 +74,11 @@ EOF
 
 # Every session's disconnect is logged before the checks.
 for ((i = 0; i < 50; i++)); do
-    (($(decision_count event=disconnect) >= 4)) && break
+    (($(decision_count event=disconnect) >= 5)) && break
     sleep 0.1
 done
-expect_eq "disconnect records" 4 "$(decision_count event=disconnect)"
-expect_eq "421 client_proxy_header records" 4 \
+expect_eq "disconnect records" 5 "$(decision_count event=disconnect)"
+expect_eq "421 client_proxy_header records" 5 \
     "$(decision_count event=command decision=drop code=421 enhanced=4.7.0 reason=client_proxy_header)"
 expect_eq "500 replies logged" 0 "$(decision_count code=500)"
 expect_eq "records with a 5xx reply other than the expected none" 0 "$(decision_count 'code~^5')"

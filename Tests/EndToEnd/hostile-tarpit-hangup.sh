@@ -38,10 +38,8 @@ from tarpitclient import CheckFailed, Session, expect, run_cases, wait_for_decis
 modes = {"backend": (int(sys.argv[1]), sys.argv[2], "127.0.0.2", "127.0.0.4", "127.0.0.6"),
          "map": (int(sys.argv[3]), sys.argv[4], "127.0.0.7", "127.0.0.8", "127.0.0.9")}
 PATIENCE = 0.3
-# How an unknown user is logged: relayguard's map says unknown_recipient; Postfix's 550 5.1.1 is
-# logged with reason backend by this version (other tests pin that), unknown_recipient by SPEC
-# section 5. Either is a refusal of an unknown user; what counts here is that it was counted.
-UNKNOWN_USER = ("unknown_recipient", "backend")
+# An unknown user is logged as unknown_recipient whoever decided it (SPEC section 5).
+UNKNOWN_USER = ("unknown_recipient",)
 
 
 def probe_and_hang_up(port, bind, users, what):
@@ -64,6 +62,10 @@ def harvester(mode):
     port, log, harvester_ip, control_ip, neighbour_ip = modes[mode]
     what = f"{mode}: harvester {harvester_ip}"
     hung_up = probe_and_hang_up(port, harvester_ip, ["h-unknown1", "h-unknown2", "h-unknown3"], what)
+    # The third refusal is decided once Postfix (or the map) answered, usually within
+    # milliseconds; on a loaded machine wait for its record, so the check below is about what
+    # was decided, not about how fast.
+    wait_for_decisions(log, 1, client=harvester_ip, event="rcpt", reason="too_many_invalid_recipients")
     with Session(port, bind=harvester_ip, name=f"{what}: reconnect") as again:
         greeting = again.greeting
         expect(greeting is not None and greeting.code == 421 and greeting.last.startswith("421 4.7.0 "),

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Operations (issue 3, item 6), end to end through the built binary in front of a real Postfix:
+# Operations, end to end through the built binary in front of a real Postfix:
 #   - SIGHUP reloads the configuration and the recipient map: a recipient added to the map is
 #     accepted after the reload; a broken configuration keeps the old policy and logs
 #     reload_failed;
 #   - max_connections_per_client: the connection over the limit gets 421 4.7.0 at greeting;
 #   - `user`: started as root, relayguard drops to that user after binding;
-#   - SIGTERM drains: no new connections, a session in progress finishes, then exit status 0.
+#   - SIGTERM: no new connections; a session between transactions gets 421 4.3.2 at once, one
+#     inside a transaction finishes it first; exit status 0 as soon as the last one ended.
 set -euo pipefail
 source "$(dirname "$0")/lib-proxy.sh"
 
@@ -96,26 +97,42 @@ for s in held: s.sendall(b"QUIT\r\n"); s.recv(512); s.close()
 PY
 decision_expect "too_many_connections is logged" event=connect reason=too_many_connections >/dev/null
 
-note "SIGTERM drains: the open session finishes, new connections are refused, exit 0"
+note "SIGTERM: an idle session gets 421 4.3.2 at once; one inside a transaction finishes its message first"
 exec 3<>"/dev/tcp/127.0.0.1/$RG_PORT"
-read -r -t 5 greeting <&3 || fail "no greeting before SIGTERM"
+read -r -t 5 greeting <&3 || fail "no greeting before SIGTERM (idle session)"
 [[ $greeting == 220* ]] || fail "unexpected greeting: $greeting"
+exec 4<>"/dev/tcp/127.0.0.1/$RG_PORT"
+read -r -t 5 greeting <&4 || fail "no greeting before SIGTERM (busy session)"
+printf 'EHLO ops.example\r\n' >&4
+read -r -t 5 line <&4; while [[ $line == 250-* ]]; do read -r -t 5 line <&4; done
+[[ $line == 250* ]] || fail "EHLO before SIGTERM: $line"
+printf 'MAIL FROM:<sender@remote.example>\r\n' >&4
+read -r -t 5 line <&4; [[ $line == 250* ]] || fail "MAIL before SIGTERM: $line"
+term_at=$(date +%s%N)
 kill -TERM "$pid"
-sleep 0.5
+read -r -t 5 line <&3 || fail "the idle session got nothing after SIGTERM"
+idle_ms=$(( ($(date +%s%N) - term_at) / 1000000 ))
+[[ $line == "421 4.3.2"* ]] || fail "the idle session after SIGTERM: $line"
+note "measured: the idle session got its 421 4.3.2 ${idle_ms} ms after SIGTERM"
+((idle_ms < 3000)) || fail "the idle session waited ${idle_ms} ms for its 421 (a prompt stop answers at once)"
+exec 3<&-
+sleep 0.3
 if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=2)" "$RG_PORT" 2>/dev/null; then
     fail "relayguard still accepts connections after SIGTERM"
 fi
-printf 'EHLO ops.example\r\n' >&3
-read -r -t 5 line <&3 || fail "the session in progress got no EHLO reply during the drain"
-[[ $line == 250* ]] || fail "EHLO during the drain: $line"
-while [[ $line == 250-* ]]; do read -r -t 5 line <&3; done
-printf 'QUIT\r\n' >&3
-read -r -t 5 line <&3 || fail "no reply to QUIT during the drain"
-[[ $line == 221* ]] || fail "QUIT during the drain: $line"
-exec 3<&-
+printf 'RCPT TO:<alice@local.example>\r\nDATA\r\n' >&4
+read -r -t 5 line <&4; [[ $line == 250* ]] || fail "RCPT during the stop: $line"
+read -r -t 5 line <&4; [[ $line == 354* ]] || fail "DATA during the stop: $line"
+printf 'Subject: the last one\r\n\r\nfinished during the stop\r\n.\r\n' >&4
+read -r -t 10 line <&4 || fail "no reply to the message during the stop"
+[[ $line == 250* ]] || fail "the message during the stop: $line"
+read -r -t 5 line <&4 || fail "no 421 after the transaction ended"
+[[ $line == "421 4.3.2"* ]] || fail "after the last transaction: $line"
+exec 4<&-
 for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$pid" 2>/dev/null && fail "relayguard did not exit after its last session ended"
 wait "$pid"; status=$?
 expect_eq "exit status after SIGTERM" 0 "$status"
+decision_expect "the stop is logged per session" event=disconnect reason=shutdown >/dev/null
 
-pass "SIGHUP reloads config and map (a broken one keeps the old), per-client limit, user drop, SIGTERM drains"
+pass "SIGHUP reloads config and map (a broken one keeps the old), per-client limit, user drop, a prompt SIGTERM"

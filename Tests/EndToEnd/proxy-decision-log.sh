@@ -61,16 +61,17 @@ import datetime, json, re, sys
 
 path, wire_bytes = sys.argv[1], int(sys.argv[2])
 EVENTS = {"connect", "helo", "mail", "rcpt", "data", "message", "command", "tls", "auth",
-          "disconnect", "dnsbl", "reload", "error"}
+          "disconnect", "dnsbl", "reload", "error", "control", "shutdown"}
 DECISIONS = {"accept", "reject", "tempfail", "drop"}
 REASONS = set("""accepted relay_denied sender_routing unknown_recipient unqualified_recipient
     dnsbl_listed dnsbl_timeout dnsbl_error harvest_blocked too_many_invalid_recipients
     too_many_errors too_many_recipients too_many_connections bare_newline line_too_long
     bad_syntax bad_sequence command_not_allowed non_smtp_command client_proxy_header timeout
     client_closed backend_unavailable backend trusted_network local_domain relay_domain
-    authenticated tls_failed auth_failed reload_failed shutdown""".split())
-STRINGS = {"session", "client", "from", "rcpt", "helo", "enhanced", "detail"}
-COUNTS = {"tarpit_ms", "bytes", "duration_ms", "dnsbl_score"}
+    authenticated tls_failed auth_failed reload_failed shutdown pregreet
+    client_refusal_limit unblocked blocked_by_operator""".split())
+STRINGS = {"session", "client", "from", "rcpt", "helo", "enhanced", "detail", "queue_id"}
+COUNTS = {"tarpit_ms", "bytes", "duration_ms", "dnsbl_score", "client_port"}
 FIELDS = {"ts", "event", "decision", "code", "reason", "dnsbl_hits"} | STRINGS | COUNTS
 problems = []
 
@@ -112,6 +113,8 @@ for number, line in enumerate(text.splitlines(), 1):
         problem(number, f"bad decision {record['decision']!r}")
     if "reason" in record and record["reason"] not in REASONS:
         problem(number, f"reason {record['reason']!r} is not in the SPEC's closed list")
+    if record.get("session") and type(record.get("client_port")) is not int:
+        problem(number, f"a session's record without client_port: {line!r}")
     for key in STRINGS & record.keys():
         if not isinstance(record[key], str):
             problem(number, f"{key} is not a string: {record[key]!r}")
@@ -161,6 +164,11 @@ else:
     for found, what in checks:
         if not found:
             problems.append(f"delivered session: no {what}")
+    messages = find(session, event="message", decision="accept")
+    if messages and not re.fullmatch(r"[0-9A-Za-z]{6,}", str(messages[0].get("queue_id", ""))):
+        problems.append(f"delivered session: the message record has no queue_id from Postfix's reply: {messages[0]}")
+    elif messages:
+        print(f"queue_id {messages[0]['queue_id']}", file=open(path + ".queue_id", "w"))
     disconnects = find(session, event="disconnect")
     if len(disconnects) != 1 or "duration_ms" not in disconnects[0]:
         problems.append(f"delivered session: expected one disconnect with duration_ms, got {disconnects}")
@@ -173,8 +181,8 @@ if refusing:
     quoted = find(session, event="rcpt", rcpt='"quoted\\"local"@remote.example', code=550, reason="relay_denied")
     if not quoted or not quoted[0].get("tarpit_ms", 0) > 0:
         problems.append(f"the quoted RCPT: expected relay_denied with tarpit_ms > 0, got {quoted}")
-    if not find(session, event="rcpt", rcpt="nosuchuser@local.example", code=550, reason="backend"):
-        problems.append("the backend's 550 5.1.1 is not logged as rcpt, reason backend")
+    if not find(session, event="rcpt", rcpt="nosuchuser@local.example", code=550, reason="unknown_recipient"):
+        problems.append("the backend's 550 5.1.1 is not logged as rcpt, reason unknown_recipient")
     if not find(session, event="helo", helo="other.example"):
         problems.append("HELO other.example not logged")
 
@@ -183,5 +191,9 @@ for text in problems:
 print(f"{len(records)} decision log lines checked, {len(problems)} problem(s)", file=sys.stderr)
 sys.exit(1 if problems else 0)
 EOF
+
+queue_id=$(awk '{print $2}' "$RG_LOG.queue_id")
+maillog_grep "$PF" "$queue_id: " 5
+note "the message record's queue_id $queue_id is Postfix's own (found in its maillog)"
 
 pass "every decision log line is valid JSON with the SPEC's fields; a delivered message's session is complete"

@@ -131,6 +131,8 @@ struct SessionHarness {
     mutating func backend(_ text: String) { perform(machine.receivedFromBackend(Array(text.utf8))) }
     mutating func backendFails(_ why: String = "backend closed the connection") { perform(machine.backendFailed(why)) }
     mutating func clientCloses() { perform(machine.clientClosed()) }
+    /// relayguard is stopping (SIGTERM).
+    mutating func stop() { perform(machine.stopRequested()) }
     /// The driver's next loop turn after `.resumeNextTurn`.
     mutating func resume() { perform(machine.resume()) }
     /// The driver reports that the client's refusals across sessions reached their limit.

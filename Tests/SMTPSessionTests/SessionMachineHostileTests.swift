@@ -141,4 +141,22 @@ struct SessionMachineHostileTests {
         #expect(session.takeClient() == "421 4.7.0 Too many invalid recipients\r\n")
         #expect(session.blockedClient && session.isClosed)
     }
+
+    @Test("An early talker (bytes before the greeting) is logged, and its RCPTs get 550 5.5.1, postmaster exempt")
+    func earlyTalker() throws {
+        var session = try SessionHarness("tarpit_delay = 0")
+        session.connectBackend()
+        session.client("EHLO early.example\r\nMAIL FROM:<a@x.example>\r\n")
+        #expect(session.takeRecords().map { Logged($0.event, $0.decision, nil, nil, $0.reason) }
+            == [Logged(.connect, .reject, nil, nil, .pregreet)])
+        session.backend(SessionHarness.banner)
+        session.backend("250 mx.local.example\r\n")
+        session.backend("250 2.1.0 Ok\r\n")
+        _ = session.takeClient()
+        _ = session.takeBackend()
+        session.client("RCPT TO:<bob@local.example>\r\nRCPT TO:<postmaster@local.example>\r\n")
+        #expect(session.takeClient() == "550 5.5.1 Protocol error\r\n")
+        #expect(session.takeBackend() == "RCPT TO:<postmaster@local.example>\r\n")
+        #expect(session.refusalsCounted == 1)
+    }
 }

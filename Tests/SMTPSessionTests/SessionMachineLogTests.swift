@@ -107,3 +107,31 @@ struct SessionMachineLogTests {
         #expect(session.records.allSatisfy { $0.session == "0000abcd" && $0.client == "2001:db8::5" })
     }
 }
+
+@Suite("Session records: the way into the backend's log")
+struct SessionRecordLinkTests {
+    @Test("The queue id the backend named is on the message record", arguments: [
+        ("250 2.0.0 Ok: queued as 4XyZ1abc\r\n", "4XyZ1abc"),
+        ("250 OK id=1rAbCd-000123-Xy\r\n", "1rAbCd-000123-Xy"),
+        ("250 2.0.0 Ok\r\n", nil),
+    ])
+    func queueID(_ reply: String, _ id: String?) throws {
+        var session = try SessionHarness("trusted_networks = 203.0.113.0/24")
+        session.openWithEHLO()
+        session.client("MAIL FROM:<a@x.example>\r\nRCPT TO:<bob@local.example>\r\nDATA\r\n")
+        session.backend("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data\r\n")
+        session.client("Subject: x\r\n\r\nbody\r\n.\r\n")
+        session.backend(reply)
+        #expect(session.records.last { $0.event == .message }?.queueID == id)
+    }
+
+    @Test("Every record of a session carries the client's port")
+    func clientPort() throws {
+        var session = try SessionHarness(clientPort: 49152)
+        session.openWithEHLO()
+        session.client("QUIT\r\n")
+        session.backend("221 2.0.0 Bye\r\n")
+        #expect(!session.records.isEmpty)
+        #expect(session.records.allSatisfy { $0.clientPort == 49152 })
+    }
+}

@@ -100,11 +100,24 @@ struct SessionMachineTarpitTests {
         session.backend("550 5.1.1 <ghost@local.example>: Recipient address rejected: User unknown in local recipient table\r\n")
         #expect(session.takeClient() == "")
         #expect(session.runningTimers[.tarpit] == .seconds(5))
-        #expect(session.takeRecords() == [Logged(.rcpt, .reject, 550, "5.1.1", .backend, from: "alice@remote.example",
+        #expect(session.takeRecords() == [Logged(.rcpt, .reject, 550, "5.1.1", .unknownRecipient, from: "alice@remote.example",
                                                  rcpt: "ghost@local.example", tarpitMs: 5000)])
         session.fire(.tarpit)
         #expect(session.takeClient() == "550 5.1.1 <ghost@local.example>: Recipient address rejected: User unknown\r\n",
                 "one text for every unknown user, whatever table the backend looked in")
+    }
+
+    @Test("Exim's unknown user (550 Unrouteable address, no enhanced code) gets the same uniform reply and reason")
+    func eximUnknownUser() throws {
+        var session = try Self.session()
+        session.client("RCPT TO:<ghost@local.example>\r\n")
+        let before = session.records.count
+        session.backend("550 Unrouteable address\r\n")
+        let records = session.records[before...]
+        #expect(records.map(\.reason) == [.unknownRecipient])
+        #expect(records.first?.detail?.string == "550 Unrouteable address", "the backend's own text in detail")
+        session.fire(.tarpit)
+        #expect(session.takeClient() == "550 5.1.1 <ghost@local.example>: Recipient address rejected: User unknown\r\n")
     }
 
     @Test("A backend 4xx to a forwarded RCPT is not tarpitted")

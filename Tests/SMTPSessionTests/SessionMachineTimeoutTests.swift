@@ -203,3 +203,45 @@ struct SessionMachineTimeoutTests {
         #expect(session.lastActions.isEmpty)
     }
 }
+
+/// SIGTERM: a prompt stop that never cuts a transaction short within the grace period.
+@Suite("Session machine: stopping")
+struct SessionMachineStopTests {
+    static let goodbye = "421 4.3.2 relay.local.example Service shutting down, closing transmission channel\r\n"
+
+    @Test("Between transactions: 421 4.3.2 at once, and the session ends")
+    func idleSessionEndsAtOnce() throws {
+        var session = try SessionHarness()
+        session.openWithEHLO()
+        _ = session.takeClient()
+        session.stop()
+        #expect(session.takeClient() == Self.goodbye)
+        #expect(session.isClosed)
+    }
+
+    @Test("Inside a transaction: the message is finished, then 421 4.3.2")
+    func transactionFinishes() throws {
+        var session = try SessionHarness("trusted_networks = 203.0.113.0/24")
+        session.openWithEHLO()
+        session.client("MAIL FROM:<a@x.example>\r\n")
+        session.backend("250 2.1.0 Ok\r\n")
+        _ = session.takeClient()
+        session.stop()
+        #expect(!session.isClosed, "a transaction in progress may finish")
+        session.client("RCPT TO:<bob@local.example>\r\nDATA\r\n")
+        session.backend("250 2.1.5 Ok\r\n354 End data\r\n")
+        session.client("Subject: last\r\n\r\nbody\r\n.\r\n")
+        session.backend("250 2.0.0 Ok: queued as 4XyZ\r\n")
+        #expect(session.takeClient() == "250 2.1.5 Ok\r\n354 End data\r\n250 2.0.0 Ok: queued as 4XyZ\r\n" + Self.goodbye)
+        #expect(session.isClosed)
+    }
+
+    @Test("Before the greeting: 421 4.3.2 at once")
+    func beforeGreeting() throws {
+        var session = try SessionHarness()
+        session.connectBackend()
+        session.stop()
+        #expect(session.takeClient() == Self.goodbye)
+        #expect(session.isClosed)
+    }
+}
