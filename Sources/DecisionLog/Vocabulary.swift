@@ -47,4 +47,6 @@ public enum Reason: String, Sendable, CaseIterable {
     case shutdown
     /// The client sent something before relayguard's greeting (an early talker).
     case pregreet
+    /// The refusal that brought a client's refusals across sessions to `client_refusal_limit`.
+    case clientRefusalLimit = "client_refusal_limit"
 }

@@ -24,11 +24,11 @@ public final class SMTPProxy {
     private var tlsContext: TLSServerContext?
     /// The DNSBL lookups, when `dnsbl_sites` names any.
     private var dnsbl: DNSBLChecker?
-    private let logWriter: DecisionLogWriter
-    private var listeners: [Listener] = []
-    private var sessions: [ObjectIdentifier: SessionDriver] = [:]
+    let logWriter: DecisionLogWriter
+    var listeners: [Listener] = []
+    var sessions: [ObjectIdentifier: SessionDriver] = [:]
     private var connectionsPerClient: [IPAddress: Int] = [:]
-    private var harvestBlocks: HarvestBlockTable<MonotonicClock.Instant>
+    private var harvestDefence: HarvestDefence<MonotonicClock.Instant>
     private var nextSessionNumber: UInt32
     /// Called when the last session ended after `beginDrain()`.
     public var onDrained: (() -> Void)?
@@ -47,9 +47,12 @@ public final class SMTPProxy {
         self.configuration = configuration
         self.settings = SessionSettings(configuration: configuration, recipientMap: recipientMap)
         self.logWriter = log
-        self.harvestBlocks = HarvestBlockTable(blockTime: configuration.harvestBlockTime)
+        self.harvestDefence = HarvestDefence(configuration: configuration)
         // Session ids start at a random point so that ids from two runs rarely collide in a log.
         self.nextSessionNumber = UInt32.random(in: 0...UInt32.max)
+        // A log writer that falls behind holds new work (SMTPProxy+LogBackpressure.swift).
+        log.attach(to: loop)
+        log.onBehindChange = { [unowned self] behind in logWriterBehindChanged(behind) }
     }
 
     /// The addresses actually bound (with the kernel's port when port 0 was asked for).
@@ -67,7 +70,7 @@ public final class SMTPProxy {
         }
         dnsbl = try DNSBLChecker.make(configuration: configuration, loop: loop)
         startZoneHealthChecks()
-        // Expired harvest blocks are dropped now and then, so the table stays small.
+        // Expired harvest blocks and refusal counts are dropped now and then.
         schedulePrune()
     }
 
@@ -83,9 +86,7 @@ public final class SMTPProxy {
         if configuration.listen != self.configuration.listen { needRestart.append("listen") }
         if configuration.user != self.configuration.user { needRestart.append("user") }
         if configuration.log != self.configuration.log { needRestart.append("log") }
-        if configuration.harvestBlockTime != self.configuration.harvestBlockTime {
-            harvestBlocks.blockTime = configuration.harvestBlockTime
-        }
+        harvestDefence.apply(configuration)
         self.configuration = configuration
         self.tlsContext = tls
         if dnsblChanged {
@@ -153,7 +154,15 @@ public final class SMTPProxy {
     public func flushLog() { logWriter.flush() }
 
     func blockHarvester(_ client: IPAddress) {
-        harvestBlocks.block(client, now: loop.now())
+        harvestDefence.block(client, now: loop.now())
+    }
+
+    /// Counts one refused RCPT of an untrusted, unauthenticated `client` towards
+    /// `client_refusal_limit`, across its sessions. True when this refusal reached the limit:
+    /// the client (its IPv6 prefix) is blocked for `harvest_block_time` from now, and the
+    /// record of this refusal gets reason `client_refusal_limit`.
+    public func countRefusal(from client: IPAddress, at now: MonotonicClock.Instant) -> Bool {
+        harvestDefence.countRefusal(from: client, now: now)
     }
 
     func sessionEnded(_ session: SessionDriver) {
@@ -172,7 +181,7 @@ public final class SMTPProxy {
         let sessionID = makeSessionID()
         let hostname = settings.hostname
 
-        if harvestBlocks.isBlocked(client, now: loop.now()) {
+        if harvestDefence.isBlocked(client, now: loop.now()) {
             refuseAtConnect(connection, sessionID: sessionID, client: client,
                             reply: Reply(421, "4.7.0", "\(hostname) Too many invalid recipients; try again later"), reason: .harvestBlocked)
             return
@@ -233,7 +242,7 @@ public final class SMTPProxy {
     private func schedulePrune() {
         _ = loop.schedule(after: .seconds(60)) { [weak self] in
             guard let self else { return }
-            harvestBlocks.prune(now: loop.now())
+            harvestDefence.prune(now: loop.now())
             schedulePrune()
         }
     }

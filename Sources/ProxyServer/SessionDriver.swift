@@ -158,6 +158,7 @@ final class SessionDriver {
     }
 
     private func perform(_ actions: [SessionAction]) {
+        var clientRefusalLimitReached = false
         for action in actions {
             switch action {
             case .sendToClient(let bytes):
@@ -172,6 +173,7 @@ final class SessionDriver {
                 backend?.write(bytes)
             case .setTimer(let timer, let delay):
                 cancel(timer)
+                guard !ended else { continue }   // its closure must never outlive the session
                 let handle = client.loop.schedule(after: delay) { [unowned self] in
                     clearHandle(timer)
                     perform(machine.timerFired(timer))
@@ -187,7 +189,9 @@ final class SessionDriver {
             case .blockClient:
                 proxy.blockHarvester(clientAddress)
             case .countRefusal:
-                break
+                // Across sessions (client_refusal_limit). Counted now; the machine hears of the
+                // limit once this list is done, so its 421 follows the actions of the refusal.
+                if proxy.countRefusal(from: clientAddress, at: client.loop.now()) { clientRefusalLimitReached = true }
             case .resumeNextTurn:
                 client.loop.runSoon { [self] in
                     if !ended { perform(machine.resume()) }
@@ -202,7 +206,16 @@ final class SessionDriver {
                 end()
             }
         }
+        if clientRefusalLimitReached && !ended {
+            perform(machine.clientRefusalLimitReached())
+            return
+        }
         if !ended { adjustClientReading() }
+    }
+
+    /// The decision log's writer fell behind or caught up: pause or resume reading commands.
+    func logBackpressureChanged() {
+        adjustClientReading()
     }
 
     private func adjustClientReading() {
@@ -216,6 +229,7 @@ final class SessionDriver {
         let backendBacklog = backend?.pendingWriteBytes ?? 0
         let shouldPause = backendBacklog > Self.maxBackendBacklog || machine.heldClientBytes > Self.maxHeldClientBytes
             || machine.clientOutputBacklogged
+            || (proxy.isLogBackpressured && !machine.isReceivingMessage)  // commands wait for the log writer
         if shouldPause && !client.isReadingPaused {
             client.pauseReading()
         } else if !shouldPause && client.isReadingPaused {
@@ -239,13 +253,10 @@ final class SessionDriver {
         client.onEndOfInput = nil
         client.onError = nil
         client.onWriteQueueDrained = nil
-        client.closeAfterFlush()
-        if client.isOpen {
-            // A client that stops reading (a zero TCP window) must not keep a finished session's
-            // socket, outside every limit, for ever: the final flush gets a deadline.
-            let connection = client
-            _ = client.loop.schedule(after: Self.finalFlushTimeout) { connection.close() }
-        }
+        // A client that stops reading (a zero TCP window) must not keep a finished session's
+        // socket, outside every limit, for ever: its last replies get a deadline to be delivered,
+        // then a reset, so the kernel drops them instead of holding them for minutes.
+        client.closeWhenDelivered(within: Self.finalFlushTimeout)
         proxy.sessionEnded(self)
     }
 

@@ -29,6 +29,7 @@ extension Configuration {
         case .invalidRecipientLimit: return String(invalidRecipientLimit)
         case .harvestBlockTime: return DurationSyntax.render(harvestBlockTime)
         case .errorLimit: return String(errorLimit)
+        case .junkCommandLimit: return String(junkCommandLimit)
         case .dnsblSites: return list(dnsblSites)
         case .dnsblThreshold: return String(dnsblThreshold)
         case .dnsblAction: return dnsblAction.rawValue
@@ -44,6 +45,9 @@ extension Configuration {
         case .tlsKeyFile: return tlsKeyFile ?? ""
         case .log: return log.description
         case .user: return user ?? ""
+        case .clientRefusalLimit: return String(clientRefusalLimit)
+        case .clientRefusalWindow: return DurationSyntax.render(clientRefusalWindow)
+        case .clientIPv6Prefix: return String(clientIPv6Prefix)
         }
     }
 }

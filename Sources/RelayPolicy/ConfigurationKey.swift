@@ -17,6 +17,7 @@ public enum ConfigurationKey: String, Sendable, CaseIterable {
     case invalidRecipientLimit = "invalid_recipient_limit"
     case harvestBlockTime = "harvest_block_time"
     case errorLimit = "error_limit"
+    case junkCommandLimit = "junk_command_limit"
     case dnsblSites = "dnsbl_sites"
     case dnsblThreshold = "dnsbl_threshold"
     case dnsblAction = "dnsbl_action"
@@ -32,4 +33,7 @@ public enum ConfigurationKey: String, Sendable, CaseIterable {
     case tlsKeyFile = "tls_key_file"
     case log
     case user
+    case clientRefusalLimit = "client_refusal_limit"
+    case clientRefusalWindow = "client_refusal_window"
+    case clientIPv6Prefix = "client_ipv6_prefix"
 }

@@ -11,7 +11,8 @@ import DNSBL
 /// - syntax: `key = value` lines (see `ConfigurationLine`), unknown keys (with a
 ///   "did you mean" for near misses), duplicate keys (the second line);
 /// - values: addresses with ports 1 to 65535, networks without host bits, durations,
-///   whole numbers at least 1 for limits, absolute file paths, DNSBL sites, domains;
+///   whole numbers at least 1 for limits (an IPv6 prefix length: 1 to 128), absolute file
+///   paths, DNSBL sites, domains;
 /// - combinations, reported at the later of the lines involved: `tarpit_max_delay`
 ///   not below `tarpit_delay`; `tls_cert_file` and `tls_key_file` both or neither;
 ///   `recipient_check = map` needs `recipient_map`; `backend` is not one of relayguard's own
@@ -86,6 +87,8 @@ public enum ConfigurationParser {
             configuration.harvestBlockTime = try DurationSyntax.parse(single(value))
         case .errorLimit:
             configuration.errorLimit = try limit(value)
+        case .junkCommandLimit:
+            configuration.junkCommandLimit = try limit(value)
         case .dnsblSites:
             configuration.dnsblSites = try items(value).map { (item) throws(ConfigurationValueError) in
                 try DNSBLSite(parsing: item)
@@ -138,6 +141,14 @@ public enum ConfigurationParser {
                 }
             }
             configuration.user = text.map(String.init)
+        case .clientRefusalLimit:
+            configuration.clientRefusalLimit = try limit(value)
+        case .clientRefusalWindow:
+            configuration.clientRefusalWindow = try positiveDuration(value)
+        case .clientIPv6Prefix:
+            let prefix = try limit(value)
+            guard prefix <= 128 else { throw ConfigurationValueError("an IPv6 prefix length is 1 to 128, not \(prefix)") }
+            configuration.clientIPv6Prefix = prefix
         }
     }
 

@@ -1,8 +1,11 @@
 import NetworkAddress
 
-/// Client addresses blocked after reaching `invalid_recipient_limit`, each for
-/// `harvest_block_time` (SPEC section 5). While blocked, a new connection is greeted
-/// `421 4.7.0` and closed.
+/// Clients blocked after reaching `invalid_recipient_limit` in a session or
+/// `client_refusal_limit` across sessions, each for `harvest_block_time` (SPEC section 5).
+/// While blocked, a new connection is greeted `421 4.7.0` and closed.
+///
+/// Clients are `ClientKey`s, keyed as they are counted: a blocked IPv6 network is refused
+/// from every address in it.
 ///
 /// Time is injected: every method takes `now`, so tests drive it with any instant and
 /// never sleep. The table is bounded: at `capacity` it first drops expired entries, then
@@ -12,7 +15,7 @@ public struct HarvestBlockTable<Instant: InstantProtocol>: Sendable where Instan
     /// New blocks last this long (a reload may change it; blocks in place keep their expiry).
     public var blockTime: Swift.Duration
     public let capacity: Int
-    private var expiries: [IPAddress: Instant] = [:]
+    private var expiries: [ClientKey: Instant] = [:]
 
     public init(blockTime: Swift.Duration, capacity: Int = 100_000) {
         precondition(capacity > 0)
@@ -24,7 +27,7 @@ public struct HarvestBlockTable<Instant: InstantProtocol>: Sendable where Instan
     public var count: Int { expiries.count }
 
     /// Blocks `client` until `now + blockTime` (extending a block already in place).
-    public mutating func block(_ client: IPAddress, now: Instant) {
+    public mutating func block(_ client: ClientKey, now: Instant) {
         guard blockTime > .zero else { return }
         if expiries[client] == nil && expiries.count >= capacity {
             prune(now: now)
@@ -37,13 +40,13 @@ public struct HarvestBlockTable<Instant: InstantProtocol>: Sendable where Instan
 
     /// Whether `client` is blocked at `now`. Expired entries stay until `prune` or `block`
     /// drops them; they no longer block.
-    public func isBlocked(_ client: IPAddress, now: Instant) -> Bool {
+    public func isBlocked(_ client: ClientKey, now: Instant) -> Bool {
         guard let expiry = expiries[client] else { return false }
         return now < expiry
     }
 
     /// Time left on a block, or nil.
-    public func remaining(_ client: IPAddress, now: Instant) -> Swift.Duration? {
+    public func remaining(_ client: ClientKey, now: Instant) -> Swift.Duration? {
         guard let expiry = expiries[client], now < expiry else { return nil }
         return now.duration(to: expiry)
     }

@@ -41,6 +41,9 @@ enum RunCommand {
     /// Serves `policy` on `loop` until SIGTERM; `configPath` is re-read on SIGHUP (nil: no
     /// reloads). The caller has called `SignalSource.prepareProcess()` first.
     static func serve(_ policy: LoadedPolicy, configPath: String?, loop: EventLoop) -> Int32 {
+        let sessionCapacity = OpenFileLimit.sessionCapacity(descriptors: OpenFileLimit.raiseToHard())
+        var policy = policy
+        policy.configuration = fitted(policy.configuration, sessionCapacity: sessionCapacity)
         do {
             let log = try DecisionLogWriter(policy.configuration.log)
             // sd_notify (Type=notify): readiness, reloads, shutdown and a status line.
@@ -78,7 +81,8 @@ enum RunCommand {
                         // The certificate and key are re-read too; a broken pair keeps the old policy.
                         do {
                             let tls = try SMTPProxy.loadTLS(reloaded.configuration)
-                            proxy.reload(reloaded.configuration, recipientMap: reloaded.recipientMap, tls: tls)
+                            let configuration = fitted(reloaded.configuration, sessionCapacity: sessionCapacity)
+                            proxy.reload(configuration, recipientMap: reloaded.recipientMap, tls: tls)
                         } catch {
                             proxy.reloadFailed("\(error)")
                         }
@@ -107,6 +111,20 @@ enum RunCommand {
             StandardError.line("relayguard: \(error)")
             return ExitStatus.problem
         }
+    }
+}
+
+extension RunCommand {
+    /// `configuration` with `max_connections` lowered to what the open-file limit can hold,
+    /// saying so on stderr (SPEC section 3: warn and lower, never fail later at accept).
+    static func fitted(_ configuration: Configuration, sessionCapacity: Int) -> Configuration {
+        guard configuration.maxConnections > sessionCapacity else { return configuration }
+        StandardError.line("relayguard: warning: the open-file limit holds \(sessionCapacity) sessions (two descriptors each, "
+            + "\(OpenFileLimit.reserve) kept for the rest); max_connections lowered from \(configuration.maxConnections) "
+            + "to \(sessionCapacity). Raise the hard limit (LimitNOFILE=) to serve more")
+        var fitted = configuration
+        fitted.maxConnections = sessionCapacity
+        return fitted
     }
 }
 

@@ -57,9 +57,10 @@ broken() {
 
 keys=(listen backend backend_client_identity hostname local_domains relay_domains trusted_networks
       recipient_check recipient_map tarpit_delay tarpit_max_delay invalid_recipient_limit
-      harvest_block_time error_limit dnsbl_sites dnsbl_threshold dnsbl_action dnsbl_timeout
+      harvest_block_time error_limit junk_command_limit dnsbl_sites dnsbl_threshold dnsbl_action dnsbl_timeout
       dns_servers bare_newline max_connections max_connections_per_client max_recipients
-      command_timeout data_timeout tls_cert_file tls_key_file log user)
+      command_timeout data_timeout tls_cert_file tls_key_file log user
+      client_refusal_limit client_refusal_window client_ipv6_prefix)
 
 # --- The example configuration ---------------------------------------------------------------
 

@@ -68,8 +68,8 @@ struct SessionLimitsTests {
 
 @Suite("Harvest block table")
 struct HarvestBlockTableTests {
-    let client = IPAddress("203.0.113.5")!
-    let other = IPAddress("203.0.113.6")!
+    let client = key("203.0.113.5")
+    let other = key("203.0.113.6")
 
     @Test("a blocked client is refused until the block time has passed")
     func blockAndExpire() {
@@ -89,8 +89,17 @@ struct HarvestBlockTableTests {
     @Test("IPv4-mapped IPv6 is the same client as IPv4")
     func mappedAddress() {
         var table = HarvestBlockTable<ManualInstant>(blockTime: .seconds(60))
-        table.block(IPAddress("::ffff:203.0.113.5")!, now: .start)
+        table.block(key("::ffff:203.0.113.5"), now: .start)
         #expect(table.isBlocked(client, now: .start))
+    }
+
+    @Test("a blocked IPv6 network is refused from every address in it, and only there")
+    func ipv6Network() {
+        var table = HarvestBlockTable<ManualInstant>(blockTime: .seconds(60))
+        table.block(key("2001:db8:1:2::5"), now: .start)
+        #expect(table.isBlocked(key("2001:db8:1:2:ffff:ffff:ffff:ffff"), now: .start))
+        #expect(table.isBlocked(key("2001:db8:1:2::"), now: .start))
+        #expect(!table.isBlocked(key("2001:db8:1:3::5"), now: .start))
     }
 
     @Test("blocking again extends the block")
@@ -105,7 +114,7 @@ struct HarvestBlockTableTests {
     @Test("the table is bounded: at capacity, expired entries go first, then the soonest to expire")
     func bounded() {
         var table = HarvestBlockTable<ManualInstant>(blockTime: .seconds(60), capacity: 3)
-        let a = IPAddress("192.0.2.1")!, b = IPAddress("192.0.2.2")!, c = IPAddress("192.0.2.3")!, d = IPAddress("192.0.2.4")!
+        let a = key("192.0.2.1"), b = key("192.0.2.2"), c = key("192.0.2.3"), d = key("192.0.2.4")
         table.block(a, now: .start)
         table.block(b, now: ManualInstant.start.advanced(by: .seconds(10)))
         table.block(c, now: ManualInstant.start.advanced(by: .seconds(20)))
@@ -188,4 +197,9 @@ struct DomainMatcherTests {
         #expect(matcher.matches(.addressLiteral(.ipv6("2001:DB8:0:0::25"))))
         #expect(!matcher.matches(.name("192.0.2.25")))
     }
+}
+
+/// The key of `text` with the default IPv6 prefix (/64).
+private func key(_ text: String) -> ClientKey {
+    ClientKey(IPAddress(text)!, ipv6PrefixLength: 64)
 }
