@@ -4,6 +4,10 @@
 /// What a record was decided on.
 public enum Event: String, Sendable, CaseIterable {
     case connect, helo, mail, rcpt, data, message, command, tls, auth, disconnect, dnsbl, reload, error
+    /// An action through the control socket (`relayguard ctl`).
+    case control
+    /// relayguard is stopping.
+    case shutdown
 }
 
 /// The outcome of a decision.
@@ -49,4 +53,8 @@ public enum Reason: String, Sendable, CaseIterable {
     case pregreet
     /// The refusal that brought a client's refusals across sessions to `client_refusal_limit`.
     case clientRefusalLimit = "client_refusal_limit"
+    /// An operator lifted a block (`relayguard ctl unblock`).
+    case unblocked
+    /// An operator blocked a client (`relayguard ctl block`).
+    case blockedByOperator = "blocked_by_operator"
 }

@@ -23,12 +23,16 @@ public final class SMTPProxy {
     /// The STARTTLS certificate, when `tls_cert_file` and `tls_key_file` are set.
     private var tlsContext: TLSServerContext?
     /// The DNSBL lookups, when `dnsbl_sites` names any.
-    private var dnsbl: DNSBLChecker?
+    var dnsbl: DNSBLChecker?
     let logWriter: DecisionLogWriter
     var listeners: [Listener] = []
     var sessions: [ObjectIdentifier: SessionDriver] = [:]
+    /// The counters `/metrics` and `ctl stats` show, counted from the records as they are logged.
+    let metrics = Metrics()
+    private var metricsServer: MetricsServer?
+    private var controlServer: ControlServer?
     private var connectionsPerClient: [IPAddress: Int] = [:]
-    private var harvestDefence: HarvestDefence<MonotonicClock.Instant>
+    var harvestDefence: HarvestDefence<MonotonicClock.Instant>
     private var nextSessionNumber: UInt32
     /// Called when the last session ended after `beginDrain()`.
     public var onDrained: (() -> Void)?
@@ -67,6 +71,21 @@ public final class SMTPProxy {
                 accept(connection)
             }
             listeners.append(listener)
+        }
+        if let spec = configuration.metricsListen {
+            metricsServer = try MetricsServer(address: SocketAddress(spec), loop: loop) { [unowned self] in
+                metrics.exposition(gauges)
+            }
+        }
+        if let path = configuration.controlSocket {
+            // Without its control socket relayguard still serves mail: said loudly, not fatal
+            // (e.g. /run/relayguard does not exist when started by hand).
+            do {
+                controlServer = try ControlServer(path: path, loop: loop, target: self)
+            } catch {
+                StandardErrorLine.write("relayguard: warning: no control socket: \(error)")
+                note(.error, reason: nil, detail: "no control socket: \(error)")
+            }
         }
         dnsbl = try DNSBLChecker.make(configuration: configuration, loop: loop)
         startZoneHealthChecks()
@@ -118,9 +137,17 @@ public final class SMTPProxy {
         log(DecisionRecord(timestamp: Timestamp(millisecondsSinceEpoch: 0), event: event, reason: reason, detail: LogText(detail)))
     }
 
+    /// The gauges a scrape reads now.
+    var gauges: Metrics.Gauges {
+        Metrics.Gauges(sessionsActive: sessions.count, tarpitSessions: sessions.values.filter(\.isTarpitting).count,
+                       harvestBlocksActive: harvestDefence.blocks.blocks(now: loop.now()).count)
+    }
+
     /// Stops accepting; `onDrained` runs when the last session has ended.
     public func beginDrain() {
         draining = true
+        metricsServer?.close()
+        controlServer?.close()
         for listener in listeners { listener.close() }
         listeners.removeAll()
         // Sessions between transactions end now (421 4.3.2); the others when theirs is over.
@@ -141,6 +168,7 @@ public final class SMTPProxy {
     func log(_ record: DecisionRecord) {
         var stamped = record
         stamped.timestamp = WallClock.now()
+        metrics.count(stamped)
         logWriter.write(stamped)
         if !logFlushScheduled {
             logFlushScheduled = true
@@ -152,6 +180,9 @@ public final class SMTPProxy {
     }
 
     public func flushLog() { logWriter.flush() }
+
+    /// The DNSBL sites whose lookups the metrics count by zone.
+    var configurationForMetrics: Configuration { configuration }
 
     func blockHarvester(_ client: IPAddress) {
         harvestDefence.block(client, now: loop.now())
@@ -175,6 +206,7 @@ public final class SMTPProxy {
     }
 
     func accept(_ connection: BufferedConnection) {
+        metrics.countConnection()
         let peerAddress = connection.peerAddress
         let client = peerAddress.ipAddress
         let server = connection.localAddress ?? peerAddress

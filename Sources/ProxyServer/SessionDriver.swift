@@ -31,6 +31,12 @@ final class SessionDriver {
     /// The backend link to open after the DNSBL result (reject-at-connect).
     private var deferredBackend: (SocketAddress, Duration)?
     private var tarpitTimer: TimerHandle?
+    /// When the oldest command still unanswered went to the backend (the reply-latency metric).
+    private var backendSentAt: MonotonicClock.Instant?
+    /// The session's state, for `ctl sessions`.
+    var stateName: String { machine.stateName }
+    /// A tarpit delay is running for this session's next reply.
+    var isTarpitting: Bool { tarpitTimer != nil }
     private var idleTimer: TimerHandle?
     private var backendTimer: TimerHandle?
     let clientAddress: IPAddress
@@ -85,7 +91,13 @@ final class SessionDriver {
             switch result {
             case .success(let link):
                 backend = link
-                link.onRead = { [unowned self] bytes in perform(machine.receivedFromBackend(Array(bytes))) }
+                link.onRead = { [unowned self] bytes in
+                    if let sent = backendSentAt {
+                        backendSentAt = nil
+                        proxy.metrics.observeBackendLatency(sent.duration(to: client.loop.now()))
+                    }
+                    perform(machine.receivedFromBackend(Array(bytes)))
+                }
                 link.onEndOfInput = { [unowned self] in backendLost("backend closed the connection") }
                 link.onError = { [unowned self] error in backendLost("backend link failed: \(error)") }
                 link.onWriteQueueDrained = { [unowned self] in adjustClientReading() }
@@ -100,6 +112,7 @@ final class SessionDriver {
     func dnsblResolved(_ result: DNSBLResult) {
         dnsblCheck = nil
         guard !ended else { return }
+        proxy.metrics.count(result, sites: proxy.configurationForMetrics.dnsblSites)
         perform(machine.dnsblResolved(result))
         if !ended, let (address, timeout) = deferredBackend {
             deferredBackend = nil
@@ -170,6 +183,7 @@ final class SessionDriver {
                 }
                 tls = connection
             case .sendToBackend(let bytes):
+                if backendSentAt == nil { backendSentAt = client.loop.now() }
                 backend?.write(bytes)
             case .setTimer(let timer, let delay):
                 cancel(timer)

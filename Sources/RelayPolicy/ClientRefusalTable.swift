@@ -113,6 +113,13 @@ public struct ClientRefusalTable<Instant: InstantProtocol>: Sendable where Insta
         entries.removeValue(forKey: client)
     }
 
+    /// Forgets every count (`ctl unblock all`).
+    public mutating func forgetAll() {
+        entries.removeAll()
+        openings.removeAll()
+        head = 0
+    }
+
     /// Drops the clients whose window has closed, oldest first; stops at the first open one.
     /// Cheap: it only looks at what it drops. Call it now and then (the proxy does, on a timer).
     public mutating func prune(now: Instant) {

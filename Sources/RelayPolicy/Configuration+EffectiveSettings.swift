@@ -48,6 +48,8 @@ extension Configuration {
         case .clientRefusalLimit: return String(clientRefusalLimit)
         case .clientRefusalWindow: return DurationSyntax.render(clientRefusalWindow)
         case .clientIPv6Prefix: return String(clientIPv6Prefix)
+        case .metricsListen: return metricsListen?.description ?? ""
+        case .controlSocket: return controlSocket ?? ""
         }
     }
 }

@@ -78,6 +78,10 @@ public struct Configuration: Sendable, Equatable {
     /// `client_ipv6_prefix`: IPv6 clients are counted and blocked per prefix of this many bits
     /// (1 to 128).
     public var clientIPv6Prefix: Int
+    /// `metrics_listen`: where Prometheus scrapes `/metrics`; nil: no metrics listener.
+    public var metricsListen: SocketAddressSpec?
+    /// `control_socket`: the Unix socket `relayguard ctl` talks to; nil: none.
+    public var controlSocket: String?
 
     /// The defaults of SPEC section 3; `hostname` is the system host name, passed in
     /// because this module does not ask the system.
@@ -118,7 +122,9 @@ public struct Configuration: Sendable, Equatable {
             user: nil,
             clientRefusalLimit: 30,
             clientRefusalWindow: .seconds(3600),
-            clientIPv6Prefix: 64
+            clientIPv6Prefix: 64,
+            metricsListen: nil,
+            controlSocket: "/run/relayguard/control"
         )
     }
 }

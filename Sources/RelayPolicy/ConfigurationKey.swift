@@ -36,4 +36,6 @@ public enum ConfigurationKey: String, Sendable, CaseIterable {
     case clientRefusalLimit = "client_refusal_limit"
     case clientRefusalWindow = "client_refusal_window"
     case clientIPv6Prefix = "client_ipv6_prefix"
+    case metricsListen = "metrics_listen"
+    case controlSocket = "control_socket"
 }

@@ -149,6 +149,16 @@ public enum ConfigurationParser {
             let prefix = try limit(value)
             guard prefix <= 128 else { throw ConfigurationValueError("an IPv6 prefix length is 1 to 128, not \(prefix)") }
             configuration.clientIPv6Prefix = prefix
+        case .metricsListen:
+            configuration.metricsListen = try optionalSingle(value).map { (text) throws(ConfigurationValueError) in
+                try SocketAddressSpec(parsing: text, defaultPort: nil)
+            }
+        case .controlSocket:
+            let text = try optionalSingle(value)
+            if let text, !text.hasPrefix("/") {
+                throw ConfigurationValueError("expected an absolute path, or nothing for no control socket, not \"\(text)\"")
+            }
+            configuration.controlSocket = text.map(String.init)
         }
     }
 

@@ -52,8 +52,27 @@ public struct HarvestDefence<Instant: InstantProtocol>: Sendable where Instant.D
     public mutating func countRefusal(from client: IPAddress, now: Instant) -> Bool {
         let key = key(of: client)
         guard refusals.countRefusal(key, now: now) == .limitReached else { return false }
-        blocks.block(key, now: now)
+        blocks.block(key, now: now, reason: .clientRefusalLimit)
         return true
+    }
+
+    /// The operator's `ctl block ADDR DURATION`.
+    public mutating func block(_ client: IPAddress, for duration: Swift.Duration, now: Instant) {
+        blocks.block(key(of: client), for: duration, now: now, reason: .byOperator)
+    }
+
+    /// The operator's `ctl unblock ADDR`: the block lifted and the client's refusal count
+    /// forgotten, so it starts afresh; whether a block was in force.
+    public mutating func unblock(_ client: IPAddress, now: Instant) -> Bool {
+        let key = key(of: client)
+        refusals.forget(key)
+        return blocks.unblock(key, now: now)
+    }
+
+    /// The operator's `ctl unblock all`; how many blocks were in force.
+    public mutating func unblockAll(now: Instant) -> Int {
+        refusals.forgetAll()
+        return blocks.unblockAll(now: now)
     }
 
     /// Drops expired blocks and closed counting windows.

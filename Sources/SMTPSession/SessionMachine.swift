@@ -76,6 +76,22 @@ public struct SessionMachine {
         return false
     }
 
+    /// The state in a word, for operators (`relayguard ctl sessions`): where the session is,
+    /// and inside a transaction or not.
+    public var stateName: String {
+        switch phase {
+        case .awaitingGreeting: "greeting"
+        case .commands, .saslResponse, .onlyQuit:
+            switch dialogue.transaction {
+            case .none: "idle"
+            case .mailPending, .open: "transaction"
+            }
+        case .message: "message"
+        case .tlsHandshake: "tls-handshake"
+        case .closed: "closed"
+        }
+    }
+
     /// Whether the session reads client commands now (commands, a SASL line, or only QUIT).
     var isReadingCommands: Bool {
         switch phase {
