@@ -44,6 +44,8 @@ extension Configuration {
         case .tlsKeyFile: return tlsKeyFile ?? ""
         case .log: return log.description
         case .user: return user ?? ""
+        case .shutdownGrace: return DurationSyntax.render(shutdownGrace)
+        case .pregreetAction: return pregreetAction.rawValue
         }
     }
 }

@@ -32,4 +32,6 @@ public enum ConfigurationKey: String, Sendable, CaseIterable {
     case tlsKeyFile = "tls_key_file"
     case log
     case user
+    case shutdownGrace = "shutdown_grace"
+    case pregreetAction = "pregreet_action"
 }

@@ -20,7 +20,7 @@ public enum ConfigurationParser {
     public static func parse(_ text: String, file: String, defaultHostname: String) throws(ConfigurationError) -> Configuration {
         var configuration = Configuration.defaults(hostname: defaultHostname)
         var lineOfKey: [ConfigurationKey: Int] = [:]
-        for line in try ConfigurationLine.split(text, file: file) {
+        for line in try ConfigurationLine.split(ConfigurationText.withoutByteOrderMark(text), file: file) {
             guard let key = ConfigurationKey(rawValue: line.key) else {
                 var message = "unknown key \"\(line.key)\""
                 if let suggestion = nearestKey(to: line.key) { message += " (did you mean \(suggestion)?)" }
@@ -138,6 +138,10 @@ public enum ConfigurationParser {
                 }
             }
             configuration.user = text.map(String.init)
+        case .shutdownGrace:
+            configuration.shutdownGrace = try DurationSyntax.parse(single(value))
+        case .pregreetAction:
+            configuration.pregreetAction = try choice(value)
         }
     }
 

@@ -9,11 +9,11 @@ import Glibc
 
 let subcommands: [Subcommand] = [
     Subcommand(
-        name: "run", synopsis: "run [--config PATH]",
+        name: "run", synopsis: "run [-c|--config PATH]",
         summary: "the daemon (default PATH \(ConfigurationFile.defaultPath))",
         run: RunCommand.run),
     Subcommand(
-        name: "check-config", synopsis: "check-config [--config PATH]",
+        name: "check-config", synopsis: "check-config [-c|--config PATH]",
         summary: "validate the configuration; print every effective setting as `key = value`; exit 1 on error",
         run: CheckConfigCommand.run),
     Subcommand(
@@ -25,7 +25,7 @@ let subcommands: [Subcommand] = [
         summary: "summarise decision logs (stdin when no FILE)",
         run: ReportCommand.run),
     Subcommand(
-        name: "demo", synopsis: "demo",
+        name: "demo", synopsis: "demo [--port N]",
         summary: "embedded default: proxy + built-in sink backend on loopback",
         run: DemoCommand.run),
 ]
