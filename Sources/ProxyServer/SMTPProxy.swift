@@ -34,6 +34,8 @@ public final class SMTPProxy {
     public var onDrained: (() -> Void)?
     private var draining = false
     private var logFlushScheduled = false
+    /// "backend unreachable" on stderr, at most once a minute (operational lines).
+    private lazy var backendAlarm = BackendAlarm(backend: "\(configuration.backend)")
 
     /// Loads the STARTTLS certificate of `configuration`, if it names one.
     public static func loadTLS(_ configuration: Configuration) throws(TLSError) -> TLSServerContext? {
@@ -138,6 +140,9 @@ public final class SMTPProxy {
     func log(_ record: DecisionRecord) {
         var stamped = record
         stamped.timestamp = WallClock.now()
+        if record.reason == .backendUnavailable, record.session != nil {
+            backendAlarm.record(detail: record.detail.map { String(decoding: $0.bytes, as: UTF8.self) }, now: loop.now())
+        }
         logWriter.write(stamped)
         if !logFlushScheduled {
             logFlushScheduled = true
@@ -216,7 +221,7 @@ public final class SMTPProxy {
         dnsbl?.startHealthChecks { [weak self] transition in
             guard let self else { return }
             note(.dnsbl, reason: transition.isAlarm ? .dnsblError : nil, detail: transition.description)
-            if transition.isAlarm { StandardErrorLine.write("relayguard: \(transition.description)") }
+            if transition.isAlarm { OperationalLog.write(transition.to.isEnabled ? .info : .warning, transition.description) }
         }
     }
 

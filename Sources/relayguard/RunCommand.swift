@@ -65,6 +65,9 @@ enum RunCommand {
                                   tls: try SMTPProxy.loadTLS(policy.configuration), loop: loop, log: log)
             try proxy.start()
             if let user = policy.configuration.user {
+                // The log file was opened as root; the user must be able to open it again
+                // after logrotate (SIGHUP, SIGUSR1), so it becomes the user's file.
+                if case .file(let logPath) = policy.configuration.log { Privileges.handOver(logPath, to: user) }
                 try Privileges.drop(to: user)
             }
             // Start-up safety check: does the backend take the identity header?
@@ -160,6 +163,12 @@ struct LoadedPolicy {
 /// Dropping root after binding (`user`).
 enum Privileges {
     struct Failure: Error, CustomStringConvertible { var description: String }
+
+    /// Makes the file at `path` the user's (when running as root), so it can reopen it later.
+    static func handOver(_ path: String, to user: String) {
+        guard geteuid() == 0, let entry = getpwnam(user) else { return }
+        _ = chown(path, entry.pointee.pw_uid, entry.pointee.pw_gid)
+    }
 
     static func drop(to user: String) throws {
         guard geteuid() == 0 else { return }
