@@ -17,7 +17,7 @@ let subcommands: [Subcommand] = [
         summary: "validate the configuration; print every effective setting as `key = value`; exit 1 on error",
         run: CheckConfigCommand.run),
     Subcommand(
-        name: "audit", synopsis: "audit HOST[:PORT] [--local-domain D] [--external-domain D] [--json] [--timeout DURATION]",
+        name: "audit", synopsis: "audit HOST[:PORT] [--local-domain D] [--external-domain D] [--json] [--timeout DURATION] [--source ADDR]",
         summary: "open-relay audit of any SMTP server; exit 1 when a relay attempt was accepted",
         run: AuditCommand.run),
     Subcommand(
