@@ -22,7 +22,7 @@ public struct RecipientMap: Sendable, Equatable {
     public init(parsing text: String, file: String) throws(ConfigurationError) {
         var lineNumber = 0
         let text = ConfigurationText.withoutByteOrderMark(text)
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
             // A continuation line (Postfix table source): part of the previous entry's value.
             if let first = rawLine.first, first == " " || first == "\t" { continue }

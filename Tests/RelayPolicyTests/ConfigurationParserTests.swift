@@ -19,7 +19,7 @@ struct ConfigurationParserTests {
         "invalid_recipient_limit", "harvest_block_time", "error_limit", "dnsbl_sites", "dnsbl_threshold",
         "dnsbl_action", "dnsbl_timeout", "dns_servers", "bare_newline", "max_connections",
         "max_connections_per_client", "max_recipients", "command_timeout", "data_timeout",
-        "tls_cert_file", "tls_key_file", "log", "user",
+        "tls_cert_file", "tls_key_file", "log", "user", "shutdown_grace", "pregreet_action",
     ]
 
     // MARK: - Defaults and printing
@@ -38,7 +38,7 @@ struct ConfigurationParserTests {
             "dnsbl_action = reject", "dnsbl_timeout = 2s", "dns_servers = ", "bare_newline = reject",
             "max_connections = 10000", "max_connections_per_client = 50", "max_recipients = 1000",
             "command_timeout = 5m", "data_timeout = 10m", "tls_cert_file = ", "tls_key_file = ",
-            "log = stderr", "user = ",
+            "log = stderr", "user = ", "shutdown_grace = 30s", "pregreet_action = reject",
         ])
     }
 
