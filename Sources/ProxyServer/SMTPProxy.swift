@@ -218,6 +218,23 @@ public final class SMTPProxy {
     /// Zone health (RFC 5782 test points) at start and every five minutes; a zone disabled or
     /// re-enabled is logged loudly, on stderr too.
     private func startZoneHealthChecks() {
+        // DNS servers not answering: said after every probe round while it lasts (at start,
+        // then every recheck), and once when they answer again.
+        var serversSilent = false
+        let servers = configuration.dnsServers.isEmpty ? "of /etc/resolv.conf"
+            : configuration.dnsServers.map(\.description).joined(separator: ", ")
+        dnsbl?.onServersAnswering = { [weak self] answering in
+            guard let self else { return }
+            if !answering {
+                serversSilent = true
+                let what = "DNS servers \(servers) not answering: no DNSBL test-point lookup got an answer; DNSBL checks fail open"
+                OperationalLog.warning(what)
+                note(.dnsbl, reason: .dnsblTimeout, detail: what)
+            } else if serversSilent {
+                serversSilent = false
+                OperationalLog.info("DNS servers \(servers) answering again")
+            }
+        }
         dnsbl?.startHealthChecks { [weak self] transition in
             guard let self else { return }
             note(.dnsbl, reason: transition.isAlarm ? .dnsblError : nil, detail: transition.description)
