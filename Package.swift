@@ -34,7 +34,7 @@ let package = Package(
         // resolver on the loop; the proxy that wires sessions to connections.
         .target(name: "EventIO", dependencies: ["NetworkAddress", "CLinuxEvent"]),
         .target(name: "TLSTransport", dependencies: ["COpenSSL"]),
-        .target(name: "DNSBLResolver", dependencies: ["EventIO", "DNSBL", "NetworkAddress", "CResolv"]),
+        .target(name: "DNSBLResolver", dependencies: ["EventIO", "DNSBL", "NetworkAddress", "RelayPolicy", "CResolv"]),
         .target(name: "ProxyServer", dependencies: ["EventIO", "TLSTransport", "DNSBLResolver", "SMTPSession", "SMTPProtocol",
                                                     "RelayPolicy", "DecisionLog", "DNSBL", "NetworkAddress"]),
 
