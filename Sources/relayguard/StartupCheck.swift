@@ -71,6 +71,14 @@ struct StartupCheck {
         if configuration.recipientCheck != .map, let mapPath = configuration.recipientMap {
             warnings.append(at(.recipientMap, "recipient_map \(mapPath) is ignored with recipient_check = \(configuration.recipientCheck.rawValue) (only map reads it)"))
         }
+        if configuration.dnsblSites.isEmpty {
+            // Set to something else than the default while no zone is looked up: no effect.
+            let defaults = Configuration.defaults(hostname: configuration.hostname)
+            for key in [ConfigurationKey.dnsblThreshold, .dnsblAction, .dnsblTimeout, .dnsServers]
+            where lines[key] != nil && configuration.renderedValue(of: key) != defaults.renderedValue(of: key) {
+                warnings.append(at(key, "\(key.rawValue) has no effect: dnsbl_sites is empty"))
+            }
+        }
         if !configuration.listen.contains(where: { $0.address.isIPv4 }),
            let any = configuration.listen.first(where: { $0.address.isUnspecified && !$0.address.isIPv4 }) {
             warnings.append(at(.listen, "listen \(any) accepts IPv6 clients only (relayguard sets IPV6_V6ONLY); add 0.0.0.0:\(any.port) for IPv4 clients"))

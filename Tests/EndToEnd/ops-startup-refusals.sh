@@ -121,6 +121,11 @@ warned() {
     note "$name: both warn"
 }
 
+warned dnsbl-without-sites "$base
+$log
+dnsbl_threshold = 1
+dnsbl_timeout = 5s" \
+    "relayguard: warning: CONF:5: dnsbl_timeout has no effect: dnsbl_sites is empty"
 port6=$(free_port)
 warned ignored-map "$base
 $log
@@ -162,4 +167,4 @@ grep -q '^relayguard: info: ready (listening on 0.0.0.0:25, \[::\]:25' "$dir/exa
 grep -q '^relayguard: \(error\|warning\): /' "$dir/example.run.err" \
     && fail "run on the example found a problem in it: $(cat "$dir/example.run.err")"
 
-pass "10 refusals alike in check-config and run, 2 warnings alike, BOM skipped, the example passes both"
+pass "10 refusals alike in check-config and run, 3 warnings alike, BOM skipped, the example passes both"
