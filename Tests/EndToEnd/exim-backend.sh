@@ -19,8 +19,13 @@ require_relayguard
 debs=$(new_temp_dir debs)
 root=$(new_temp_dir exim-root)
 chmod 0755 "$debs" "$root" "$E2E_TMP"
-(cd "$debs" && apt-get download exim4-daemon-heavy exim4-base exim4-config libmariadb3 libidn12 libspf2-2 \
-    >"$E2E_TMP/apt.log" 2>&1) || fail "apt-get download of Exim failed: $(tail -n 3 "$E2E_TMP/apt.log")"
+download() {
+    (cd "$debs" && apt-get download exim4-daemon-heavy exim4-base exim4-config libmariadb3 libidn12 libspf2-2) \
+        >"$E2E_TMP/apt.log" 2>&1
+}
+# A machine whose package lists were never fetched knows no exim4 yet: fetch them once.
+download || { apt-get update -qq >/dev/null 2>&1; download; } ||
+    fail "apt-get download of Exim failed: $(tail -n 3 "$E2E_TMP/apt.log")"
 for deb in "$debs"/*.deb; do dpkg -x "$deb" "$root"; done
 export LD_LIBRARY_PATH="$root/usr/lib/x86_64-linux-gnu:$root/usr/lib"
 exim="$root/usr/sbin/exim4"
