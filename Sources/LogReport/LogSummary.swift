@@ -42,6 +42,10 @@ public struct LogSummary: Sendable {
     public private(set) var refusedClients: HeavyHitters
     public private(set) var probedRecipients: HeavyHitters
     public private(set) var dnsblZones: BoundedCounter<Int>
+    /// Lookups per zone that timed out (`dnsbl_timeout`) and failed (`dnsbl_error`), from the
+    /// `detail` of `dnsbl` records (`ZONE timed out, ZONE failed`).
+    public private(set) var dnsblTimeouts: BoundedCounter<Int>
+    public private(set) var dnsblErrors: BoundedCounter<Int>
     public private(set) var tarpitMilliseconds = 0
     public private(set) var tarpittedReplies = 0
     public private(set) var hours: BoundedCounter<HourlyCounts>
@@ -61,6 +65,8 @@ public struct LogSummary: Sendable {
         refusedClients = HeavyHitters(capacity: limits.topCounters)
         probedRecipients = HeavyHitters(capacity: limits.topCounters)
         dnsblZones = BoundedCounter(capacity: limits.distinctKeys, initial: 0)
+        dnsblTimeouts = BoundedCounter(capacity: limits.distinctKeys, initial: 0)
+        dnsblErrors = BoundedCounter(capacity: limits.distinctKeys, initial: 0)
         hours = BoundedCounter(capacity: limits.hours, initial: HourlyCounts())
         sessionsWithHits = RecentKeys(capacity: limits.sessionWindow)
     }
@@ -104,6 +110,16 @@ public struct LogSummary: Sendable {
             for hit in record.dnsblHits {
                 let zone = hit.split(separator: "=", maxSplits: 1).first.map(String.init) ?? hit
                 dnsblZones.update(zone) { $0 += 1 }
+            }
+        }
+        if record.event == "dnsbl", let detail = record.detail {
+            for item in detail.split(separator: ",") {
+                let words = item.split(separator: " ")
+                if words.count == 3, words[1] == "timed", words[2] == "out" {
+                    dnsblTimeouts.update(String(words[0])) { $0 += 1 }
+                } else if words.count == 2, words[1] == "failed" {
+                    dnsblErrors.update(String(words[0])) { $0 += 1 }
+                }
             }
         }
         if let tarpit = record.tarpitMs, tarpit > 0 {

@@ -14,6 +14,8 @@ public struct LoggedDecision: Sendable, Equatable {
     public var rcpt: String?
     public var dnsblHits: [String]
     public var tarpitMs: Int?
+    /// Free text; on `dnsbl` records it names the zones that timed out or failed.
+    public var detail: String?
 
     public init(timestamp: String, event: String, session: String? = nil, client: String? = nil,
                 decision: String? = nil, code: Int? = nil, reason: String? = nil, rcpt: String? = nil,
@@ -46,6 +48,7 @@ public struct LoggedDecision: Sendable, Equatable {
             case "reason": reason = field.value.stringValue
             case "rcpt": rcpt = field.value.stringValue
             case "tarpit_ms": tarpitMs = field.value.integerValue
+            case "detail": detail = field.value.stringValue
             case "dnsbl_hits":
                 if case .array(let hits) = field.value {
                     dnsblHits = hits.compactMap(\.stringValue)

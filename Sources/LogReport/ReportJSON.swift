@@ -36,6 +36,11 @@ public enum ReportJSON {
         let zones = summary.dnsblZones.values.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
         text += ",\"dnsbl_hits\":[" + zones.map { "{\"zone\":\(quoted($0.key)),\"hits\":\($0.value)}" }.joined(separator: ",") + "]"
 
+        let troubled = Set(summary.dnsblTimeouts.values.keys).union(summary.dnsblErrors.values.keys).sorted()
+        text += ",\"dnsbl_unanswered\":[" + troubled.map { zone in
+            "{\"zone\":\(quoted(zone)),\"dnsbl_timeout\":\(summary.dnsblTimeouts.values[zone] ?? 0),"
+                + "\"dnsbl_error\":\(summary.dnsblErrors.values[zone] ?? 0)}"
+        }.joined(separator: ",") + "]"
         text += ",\"tarpit_ms\":\(summary.tarpitMilliseconds),\"tarpitted_replies\":\(summary.tarpittedReplies)"
 
         let hours = summary.hours.values.sorted { $0.key < $1.key }

@@ -50,6 +50,16 @@ public enum ReportText {
             text += table(rows, rightAligned: [0])
         }
 
+        let troubled = Set(summary.dnsblTimeouts.values.keys).union(summary.dnsblErrors.values.keys).sorted()
+        if !troubled.isEmpty {
+            text += "\nDNSBL lookups without an answer per zone (counted as not listed)\n"
+            var rows: [[String]] = [["dnsbl_timeout", "dnsbl_error", "zone"]]
+            for zone in troubled {
+                rows.append(["\(summary.dnsblTimeouts.values[zone] ?? 0)", "\(summary.dnsblErrors.values[zone] ?? 0)", zone])
+            }
+            text += table(rows, rightAligned: [0, 1])
+        }
+
         text += "\nTarpit\n  \(seconds(summary.tarpitMilliseconds)) in total over \(summary.tarpittedReplies) delayed replies\n"
 
         text += "\nSessions and messages per hour (UTC)\n"

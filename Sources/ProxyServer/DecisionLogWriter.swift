@@ -134,15 +134,22 @@ public final class DecisionLogWriter: @unchecked Sendable {
         onBehindChange?(false)
     }
 
-    /// Reopens a log file (no-op for stderr and stdout).
-    public func reopen() {
+    /// Reopens a log file (no-op for stderr and stdout). `completion` runs on the writer
+    /// thread with nil when a file was reopened, or why it could not be (the old file stays
+    /// open); it does not run for stderr and stdout.
+    public func reopen(completion: (@Sendable (String?) -> Void)? = nil) {
         flush()
         guard case .file = destination else { return }
         let destination = self.destination
         queue.async { [self] in
-            guard let reopened = try? Self.open(destination) else { return }
+            let reopened: Int32
+            do { reopened = try Self.open(destination) } catch {
+                completion?("\(error)")
+                return
+            }
             Glibc.close(fd)
             fd = reopened
+            completion?(nil)
         }
     }
 

@@ -38,6 +38,8 @@ public final class SMTPProxy {
     public var onDrained: (() -> Void)?
     private var draining = false
     private var logFlushScheduled = false
+    /// "backend unreachable" on stderr, at most once a minute (operational lines).
+    private lazy var backendAlarm = BackendAlarm(backend: "\(configuration.backend)")
 
     /// Loads the STARTTLS certificate of `configuration`, if it names one.
     public static func loadTLS(_ configuration: Configuration) throws(TLSError) -> TLSServerContext? {
@@ -169,6 +171,9 @@ public final class SMTPProxy {
         var stamped = record
         stamped.timestamp = WallClock.now()
         metrics.count(stamped)
+        if record.reason == .backendUnavailable, record.session != nil {
+            backendAlarm.record(detail: record.detail.map { String(decoding: $0.bytes, as: UTF8.self) }, now: loop.now())
+        }
         logWriter.write(stamped)
         if !logFlushScheduled {
             logFlushScheduled = true
@@ -258,10 +263,27 @@ public final class SMTPProxy {
     /// Zone health (RFC 5782 test points) at start and every five minutes; a zone disabled or
     /// re-enabled is logged loudly, on stderr too.
     private func startZoneHealthChecks() {
+        // DNS servers not answering: said after every probe round while it lasts (at start,
+        // then every recheck), and once when they answer again.
+        var serversSilent = false
+        let servers = configuration.dnsServers.isEmpty ? "of /etc/resolv.conf"
+            : configuration.dnsServers.map(\.description).joined(separator: ", ")
+        dnsbl?.onServersAnswering = { [weak self] answering in
+            guard let self else { return }
+            if !answering {
+                serversSilent = true
+                let what = "DNS servers \(servers) not answering: no DNSBL test-point lookup got an answer; DNSBL checks fail open"
+                OperationalLog.warning(what)
+                note(.dnsbl, reason: .dnsblTimeout, detail: what)
+            } else if serversSilent {
+                serversSilent = false
+                OperationalLog.info("DNS servers \(servers) answering again")
+            }
+        }
         dnsbl?.startHealthChecks { [weak self] transition in
             guard let self else { return }
             note(.dnsbl, reason: transition.isAlarm ? .dnsblError : nil, detail: transition.description)
-            if transition.isAlarm { StandardErrorLine.write("relayguard: \(transition.description)") }
+            if transition.isAlarm { OperationalLog.write(transition.to.isEnabled ? .info : .warning, transition.description) }
         }
     }
 

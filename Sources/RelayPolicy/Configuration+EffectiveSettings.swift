@@ -50,6 +50,8 @@ extension Configuration {
         case .clientIPv6Prefix: return String(clientIPv6Prefix)
         case .metricsListen: return metricsListen?.description ?? ""
         case .controlSocket: return controlSocket ?? ""
+        case .shutdownGrace: return DurationSyntax.render(shutdownGrace)
+        case .pregreetAction: return pregreetAction.rawValue
         }
     }
 }

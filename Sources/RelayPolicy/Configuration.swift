@@ -82,6 +82,11 @@ public struct Configuration: Sendable, Equatable {
     public var metricsListen: SocketAddressSpec?
     /// `control_socket`: the Unix socket `relayguard ctl` talks to; nil: none.
     public var controlSocket: String?
+    /// `shutdown_grace`: after SIGTERM, how long a session inside a mail transaction may take
+    /// to finish.
+    public var shutdownGrace: Duration = .seconds(30)
+    /// `pregreet_action`: what a client that sends before the greeting gets.
+    public var pregreetAction: PregreetAction = .reject
 
     /// The defaults of SPEC section 3; `hostname` is the system host name, passed in
     /// because this module does not ask the system.

@@ -38,4 +38,6 @@ public enum ConfigurationKey: String, Sendable, CaseIterable {
     case clientIPv6Prefix = "client_ipv6_prefix"
     case metricsListen = "metrics_listen"
     case controlSocket = "control_socket"
+    case shutdownGrace = "shutdown_grace"
+    case pregreetAction = "pregreet_action"
 }

@@ -21,7 +21,7 @@ public enum ConfigurationParser {
     public static func parse(_ text: String, file: String, defaultHostname: String) throws(ConfigurationError) -> Configuration {
         var configuration = Configuration.defaults(hostname: defaultHostname)
         var lineOfKey: [ConfigurationKey: Int] = [:]
-        for line in try ConfigurationLine.split(text, file: file) {
+        for line in try ConfigurationLine.split(ConfigurationText.withoutByteOrderMark(text), file: file) {
             guard let key = ConfigurationKey(rawValue: line.key) else {
                 var message = "unknown key \"\(line.key)\""
                 if let suggestion = nearestKey(to: line.key) { message += " (did you mean \(suggestion)?)" }
@@ -159,6 +159,10 @@ public enum ConfigurationParser {
                 throw ConfigurationValueError("expected an absolute path, or nothing for no control socket, not \"\(text)\"")
             }
             configuration.controlSocket = text.map(String.init)
+        case .shutdownGrace:
+            configuration.shutdownGrace = try DurationSyntax.parse(single(value))
+        case .pregreetAction:
+            configuration.pregreetAction = try choice(value)
         }
     }
 

@@ -30,6 +30,7 @@ public struct SessionSettings: Sendable {
 
     public init(configuration: Configuration, recipientMap: RecipientMap) {
         rules = RelayRules(configuration: configuration, recipientMap: recipientMap)
+        pregreetAction = configuration.pregreetAction
         tarpit = TarpitSchedule(configuration: configuration)
         invalidRecipientLimit = configuration.invalidRecipientLimit
         errorLimit = configuration.errorLimit

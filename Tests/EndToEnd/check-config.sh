@@ -60,9 +60,17 @@ keys=(listen backend backend_client_identity hostname local_domains relay_domain
       harvest_block_time error_limit junk_command_limit dnsbl_sites dnsbl_threshold dnsbl_action dnsbl_timeout
       dns_servers bare_newline max_connections max_connections_per_client max_recipients
       command_timeout data_timeout tls_cert_file tls_key_file log user
-      client_refusal_limit client_refusal_window client_ipv6_prefix)
+      client_refusal_limit client_refusal_window client_ipv6_prefix metrics_listen control_socket
+      shutdown_grace pregreet_action)
 
 # --- The example configuration ---------------------------------------------------------------
+
+# The example's log file is in /var/log/relayguard, which the package creates; check-config checks
+# that it can be created, so create the directory here when it is missing.
+if [[ ! -d /var/log/relayguard && $(id -u) == 0 ]]; then
+    mkdir -p /var/log/relayguard
+    trap 'rm -rf "$work"; rmdir /var/log/relayguard' EXIT
+fi
 
 run example check-config --config config/relayguard.conf
 if [[ "$status" != 0 ]]; then

@@ -21,6 +21,7 @@ struct ConfigurationParserTests {
         "max_connections_per_client", "max_recipients", "command_timeout", "data_timeout",
         "tls_cert_file", "tls_key_file", "log", "user",
         "client_refusal_limit", "client_refusal_window", "client_ipv6_prefix",
+        "metrics_listen", "control_socket", "shutdown_grace", "pregreet_action",
     ]
 
     // MARK: - Defaults and printing
@@ -41,6 +42,7 @@ struct ConfigurationParserTests {
             "command_timeout = 5m", "data_timeout = 10m", "tls_cert_file = ", "tls_key_file = ",
             "log = stderr", "user = ",
             "client_refusal_limit = 30", "client_refusal_window = 1h", "client_ipv6_prefix = 64",
+            "metrics_listen = ", "control_socket = /run/relayguard/control", "shutdown_grace = 30s", "pregreet_action = reject",
         ])
     }
 
