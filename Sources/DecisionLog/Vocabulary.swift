@@ -1,5 +1,5 @@
-/// The closed vocabularies of the decision log (SPEC section 7). Users script against these
-/// names: change them only together with the SPEC.
+/// The closed vocabularies of the decision log (relayguard(8), DECISION LOG). Users script against these
+/// names: change them only together with the man pages.
 
 /// What a record was decided on.
 public enum Event: String, Sendable, CaseIterable {

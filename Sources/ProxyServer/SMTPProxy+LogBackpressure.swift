@@ -11,7 +11,7 @@ import EventIO
 // what they decide (timeouts, disconnects), and those few records wait in the queue.
 //
 // Why stop taking work rather than drop records: the log is the administrator's evidence of
-// what each client was told (SPEC section 7); a flood must slow relayguard down, not blind it.
+// what each client was told (relayguard(8), DECISION LOG); a flood must slow relayguard down, not blind it.
 extension SMTPProxy {
     /// True while the decision log's writer is behind: sessions must not read commands.
     public var isLogBackpressured: Bool { logWriter.isBehind }

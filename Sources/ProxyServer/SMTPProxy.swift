@@ -3,7 +3,7 @@
 // Contract: `start()` binds every `listen` address; each accepted client is checked against
 // the harvest block table and the connection limits, then handed to a new `SessionDriver`
 // with a snapshot of the current policy. `reload(_:recipientMap:)` swaps the policy for new
-// sessions only (SPEC: sessions in progress keep the policy they started with).
+// sessions only (the man pages: sessions in progress keep the policy they started with).
 // `beginDrain()` stops accepting; `shutdownSessions()` answers 421 to those left.
 // Everything runs on the loop thread.
 import DecisionLog

@@ -1,5 +1,5 @@
 import DecisionLog
-/// The audit as one JSON document for scripts (SPEC section 8):
+/// The audit as one JSON document for scripts (relayguard(8), audit):
 ///
 ///     {"target":"…","local_domain":"…","external_domain":"…","server_name":"…","cases":[
 ///     {"name":"…","mail":"…","rcpt":"…","code":550,"reply":"…","verdict":"pass"},

@@ -1,4 +1,4 @@
-/// The command line of `relayguard audit` (SPEC section 2), parsed:
+/// The command line of `relayguard audit` (relayguard(8), COMMANDS), parsed:
 ///
 ///     audit HOST[:PORT] [--local-domain D] [--external-domain D] [--json] [--timeout DURATION]
 ///           [--source ADDR]

@@ -1,6 +1,6 @@
 /// The whole audit: which server, with which names, and every case's result.
 ///
-/// `exitStatus` is the command's (SPEC section 2): 1 when a relay attempt was accepted, and
+/// `exitStatus` is the command's (relayguard(8), COMMANDS): 1 when a relay attempt was accepted, and
 /// also when a case went untested (the audit could not show the server refuses relay);
 /// 0 when every case passed.
 public struct AuditReport: Sendable, Equatable {

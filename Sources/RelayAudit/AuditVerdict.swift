@@ -1,4 +1,4 @@
-/// The judgement on one audit case (SPEC section 8).
+/// The judgement on one audit case (relayguard(8), audit).
 public enum AuditVerdict: String, Sendable, Equatable, CaseIterable {
     /// The relay attempt was refused: a 4xx or 5xx to the RCPT (other than 421, the server
     /// closing), or a 4xx or 5xx to the case's own RSET or MAIL (this envelope cannot be sent).

@@ -1,7 +1,7 @@
 import NetworkAddress
 
 /// Who a client is, for counting refusals and for blocks: an IPv4 address, or the IPv6
-/// network of `client_ipv6_prefix` bits that holds the client's address (SPEC section 5).
+/// network of `client_ipv6_prefix` bits that holds the client's address (relayguard.conf(5), tarpit and harvest keys).
 ///
 /// An IPv4-mapped IPv6 client (`::ffff:192.0.2.1`) is already the IPv4 address
 /// (`IPAddress` makes it so), and is keyed as that one address.

@@ -1,5 +1,5 @@
 /// Refused RCPTs counted per client across its sessions, for `client_refusal_limit` within
-/// `client_refusal_window` (SPEC section 5). Clients are `ClientKey`s: an IPv4 address, or an
+/// `client_refusal_window` (relayguard.conf(5), tarpit and harvest keys). Clients are `ClientKey`s: an IPv4 address, or an
 /// IPv6 network of `client_ipv6_prefix` bits.
 ///
 /// Counting: a client's first refusal opens its window, which lasts `window`; refusals inside

@@ -1,5 +1,5 @@
 extension Configuration {
-    /// Every key of SPEC section 3, in table order, with its value written back in
+    /// Every key of relayguard.conf(5), in table order, with its value written back in
     /// configuration syntax, as `relayguard check-config` prints them (like `postconf`).
     ///
     /// Lists are joined with `, `; an empty list or an unset path is an empty value;

@@ -1,7 +1,7 @@
 import NetworkAddress
 import DNSBL
 
-/// The whole configuration of relayguard: every key of SPEC section 3, already validated.
+/// The whole configuration of relayguard: every key of relayguard.conf(5), already validated.
 ///
 /// Build one with `ConfigurationParser.parse` (from the file) or `defaults(hostname:)`.
 /// A value of this type is always internally consistent: the parser refuses files that
@@ -88,7 +88,7 @@ public struct Configuration: Sendable, Equatable {
     /// `pregreet_action`: what a client that sends before the greeting gets.
     public var pregreetAction: PregreetAction = .reject
 
-    /// The defaults of SPEC section 3; `hostname` is the system host name, passed in
+    /// The defaults of relayguard.conf(5); `hostname` is the system host name, passed in
     /// because this module does not ask the system.
     public static func defaults(hostname: String) -> Configuration {
         Configuration(

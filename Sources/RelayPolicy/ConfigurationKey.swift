@@ -1,4 +1,4 @@
-/// Every key of the configuration file, in the order of SPEC section 3's table.
+/// Every key of the configuration file, in the order of relayguard.conf(5)'s table.
 ///
 /// `check-config` prints the settings in this order; the parser dispatches on it with an
 /// exhaustive switch, so a new key cannot be parsed without also being printed.

@@ -1,7 +1,7 @@
 import NetworkAddress
 import DNSBL
 
-/// Reads the text of a relayguard configuration file (SPEC section 3) into a `Configuration`.
+/// Reads the text of a relayguard configuration file (relayguard.conf(5)) into a `Configuration`.
 ///
 /// Pure: it is given the text and the file name (for messages) and opens nothing, so the
 /// daemon's reload can parse a new file and keep the old settings when this throws.

@@ -1,7 +1,7 @@
 import NetworkAddress
 
 /// Clients blocked after reaching `invalid_recipient_limit` in a session or
-/// `client_refusal_limit` across sessions, each for `harvest_block_time` (SPEC section 5).
+/// `client_refusal_limit` across sessions, each for `harvest_block_time` (relayguard.conf(5), tarpit and harvest keys).
 /// While blocked, a new connection is greeted `421 4.7.0` and closed.
 ///
 /// Clients are `ClientKey`s, keyed as they are counted: a blocked IPv6 network is refused

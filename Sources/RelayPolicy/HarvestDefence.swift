@@ -1,7 +1,7 @@
 import NetworkAddress
 
 /// The harvest defence shared by every session: which clients are blocked, and how many
-/// RCPTs each client had refused across its sessions (SPEC section 5).
+/// RCPTs each client had refused across its sessions (relayguard.conf(5), tarpit and harvest keys).
 ///
 /// It keys every client the same way (`ClientKey`: IPv4 address, or IPv6 network of
 /// `client_ipv6_prefix` bits) for counting and for blocking, so a block earned from one

@@ -1,5 +1,5 @@
 /// relayguard's own list of the recipients that exist behind the backend
-/// (`recipient_check = map`, SPEC section 5).
+/// (`recipient_check = map`, relayguard.conf(5), tarpit and harvest keys).
 ///
 /// One entry per line: `user@domain` accepts that address, `@domain` accepts every address
 /// of the domain. The file may be a Postfix lookup-table source (`virtual`, `vmailbox`): the

@@ -5,7 +5,7 @@ import NetworkAddress
 import DNSBL
 
 /// One client session, as a pure state machine: bytes and timer expiries in, actions out
-/// (SPEC sections 4 to 6). It owns no socket and reads no clock; the proxy's session driver
+/// (relayguard.conf(5), RELAY DECISION to 6). It owns no socket and reads no clock; the proxy's session driver
 /// performs its actions on the event loop. This module imports no Glibc, Foundation or
 /// Dispatch, and the package graph keeps it so.
 ///
@@ -231,7 +231,7 @@ public struct SessionMachine {
         return backlogged ? [] : pump()
     }
 
-    /// The DNSBL lookup started at connect has its result (SPEC section 4 rule 5; dnsbl_action).
+    /// The DNSBL lookup started at connect has its result (relayguard.conf(5), RELAY DECISION rule 5; dnsbl_action).
     public mutating func dnsblResolved(_ result: DNSBLResult) -> [SessionAction] {
         guard !isClosed, dnsbl.isPending else { return [] }
         dnsbl = .resolved(result)

@@ -4,7 +4,7 @@ import Glibc
 import RelayAudit
 
 /// `relayguard audit HOST[:PORT] [--local-domain D] [--external-domain D] [--json] [--timeout T]`
-/// (SPEC sections 2 and 8): the open-relay audit of any SMTP server.
+/// (relayguard(8), COMMANDS and relayguard(8), audit): the open-relay audit of any SMTP server.
 ///
 /// Prints the table (or with `--json` the JSON document) on stdout. Exit status:
 /// - 0: every case passed (every relay attempt was refused);

@@ -1,8 +1,8 @@
 import ProxyServer
 import RelayPolicy
 
-/// `relayguard check-config [--config PATH]` (SPEC section 2): validates the configuration
-/// file and prints every effective setting as `key = value`, every key in SPEC order,
+/// `relayguard check-config [--config PATH]` (relayguard(8), COMMANDS): validates the configuration
+/// file and prints every effective setting as `key = value`, every key in the man pages order,
 /// defaults included, like `postconf`. The printed lines are themselves a valid file.
 ///
 /// Exit 0 when valid; 1 with one line `relayguard: FILE:LINE: what` on stderr when not (or

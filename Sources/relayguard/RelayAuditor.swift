@@ -1,7 +1,7 @@
 import RelayAudit
 import SMTPProtocol
 
-/// Runs the open-relay audit against one server (SPEC section 8): connects like a stranger,
+/// Runs the open-relay audit against one server (relayguard(8), audit): connects like a stranger,
 /// reads the greeting, EHLO, then for each case RSET, MAIL FROM, RCPT TO, never DATA.
 ///
 /// The server may refuse or close at any point; that ends the case (a pass) and the next case

@@ -5,7 +5,7 @@ import ProxyServer
 import RelayPolicy
 import EventIO
 
-/// `relayguard run [--config PATH]`: the daemon (SPEC sections 2 and 3).
+/// `relayguard run [--config PATH]`: the daemon (relayguard(8), COMMANDS and relayguard.conf(5)).
 ///
 /// Start-up order: read and validate everything, block signals, bind the listeners, drop
 /// root, then serve. SIGHUP reloads the configuration and recipient map (a broken one keeps
@@ -161,7 +161,7 @@ enum RunCommand {
 
 extension RunCommand {
     /// `configuration` with `max_connections` lowered to what the open-file limit can hold,
-    /// saying so on stderr (SPEC section 3: warn and lower, never fail later at accept).
+    /// saying so on stderr (relayguard.conf(5): warn and lower, never fail later at accept).
     static func fitted(_ configuration: Configuration, sessionCapacity: Int) -> Configuration {
         guard configuration.maxConnections > sessionCapacity else { return configuration }
         StandardError.line("relayguard: warning: the open-file limit holds \(sessionCapacity) sessions (two descriptors each, "

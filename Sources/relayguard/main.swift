@@ -1,4 +1,4 @@
-// relayguard's command line (SPEC section 2).
+// relayguard's command line (relayguard(8), COMMANDS).
 //
 // Each subcommand is one row of `subcommands`: its name, its synopsis for `--help`, and the
 // function that runs it with the arguments after its name and returns the exit status.

@@ -37,7 +37,7 @@ struct AuditRenderingTests {
         #expect(!row.contains(long))
     }
 
-    @Test("the JSON document: SPEC keys, numbers, null code, escaped quotes")
+    @Test("the JSON document: the man pages keys, numbers, null code, escaped quotes")
     func json() {
         let expected = """
             {"target":"192.0.2.25:25","local_domain":"local.example","external_domain":"external.invalid","server_name":"mx.local.example","cases":[

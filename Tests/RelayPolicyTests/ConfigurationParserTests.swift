@@ -11,7 +11,7 @@ struct ConfigurationParserTests {
         try ConfigurationParser.parse(text, file: file, defaultHostname: "host.example")
     }
 
-    /// The keys of SPEC section 3, in table order, written out here so that a reordering or a
+    /// The keys of relayguard.conf(5), in table order, written out here so that a reordering or a
     /// missing key in `ConfigurationKey` fails a test.
     static let specKeys = [
         "listen", "backend", "backend_client_identity", "hostname", "local_domains", "relay_domains",
@@ -26,7 +26,7 @@ struct ConfigurationParserTests {
 
     // MARK: - Defaults and printing
 
-    @Test("an empty file gives the SPEC defaults")
+    @Test("an empty file gives the man pages defaults")
     func emptyFileGivesDefaults() throws {
         let configuration = try Self.parse("")
         #expect(configuration == Configuration.defaults(hostname: "host.example"))
@@ -46,7 +46,7 @@ struct ConfigurationParserTests {
         ])
     }
 
-    @Test("effective settings list every SPEC key in table order")
+    @Test("effective settings list every the man pages key in table order")
     func effectiveSettingsKeys() {
         #expect(Configuration.defaults(hostname: "h.example").effectiveSettings.map(\.key) == Self.specKeys)
         #expect(ConfigurationKey.allCases.map(\.rawValue) == Self.specKeys)
@@ -151,7 +151,7 @@ struct ConfigurationParserTests {
         .init(name: "client_refusal_window: 1d", line: "client_refusal_window = 1d", key: .clientRefusalWindow, printed: "1d"),
         .init(name: "client_ipv6_prefix: 48", line: "client_ipv6_prefix = 48", key: .clientIPv6Prefix, printed: "48"),
         .init(name: "client_ipv6_prefix: 128 (one address)", line: "client_ipv6_prefix = 128", key: .clientIPv6Prefix, printed: "128"),
-        .init(name: "dnsbl_sites: SPEC example", line: "dnsbl_sites = zen.spamhaus.org=127.0.0.[2..11]*3, bl.example*2, list.dnswl.org=127.0.[0..255].[1..3]*-2",
+        .init(name: "dnsbl_sites: the man pages example", line: "dnsbl_sites = zen.spamhaus.org=127.0.0.[2..11]*3, bl.example*2, list.dnswl.org=127.0.[0..255].[1..3]*-2",
               key: .dnsblSites, printed: "zen.spamhaus.org=127.0.0.[2..11]*3, bl.example*2, list.dnswl.org=127.0.[0..255].[1..3]*-2"),
         .init(name: "dnsbl_sites: same zone twice with different filters", line: "dnsbl_sites = zen.example=127.0.0.2*3 zen.example=127.0.0.10*-1",
               key: .dnsblSites, printed: "zen.example=127.0.0.2*3, zen.example=127.0.0.10*-1"),
