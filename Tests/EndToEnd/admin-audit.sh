@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# admin-audit.sh: `relayguard audit` (SPEC section 8) against real servers.
+# admin-audit.sh: `relayguard audit` (relayguard(8), audit) against real servers.
 #
 #   1. An OPEN relay (a private Postfix that trusts 127.0.0.0/8, no PROXY header, discarding
 #      everything it would relay): the audit must report failures (accepted relay RCPTs) and

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end test of `relayguard check-config` (SPEC sections 2 and 3) against the built binary.
+# End-to-end test of `relayguard check-config` (relayguard(8), COMMANDS and relayguard.conf(5)) against the built binary.
 #
 # Usage: Tests/EndToEnd/check-config.sh        (run from anywhere)
 #   RELAYGUARD=path/to/relayguard   the binary (default .build/debug/relayguard in the repository)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# DNSBLs end to end (issue 5): the built relayguard in front of a private Postfix, its DNSBL
+# DNSBLs end to end : the built relayguard in front of a private Postfix, its DNSBL
 # lookups answered by a real dnsmasq serving test zones (dnsmasq-zone.sh):
 #   - a listed client (connecting from 127.0.0.2) is refused at RCPT with 554 5.7.1 naming the
 #     list, and postmaster@ the local domain is still accepted;

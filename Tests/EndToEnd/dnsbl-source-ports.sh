@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # dnsbl-source-ports.sh: every DNSBL query leaves from a fresh random UDP source port with a
-# random ID (SPEC section 3, dns_servers; RFC 5452), so an off-path forger cannot aim at a port
+# random ID (relayguard.conf(5), dns_servers; RFC 5452), so an off-path forger cannot aim at a port
 # it has learnt.
 #
 #   - a small Python DNS server on 127.0.0.1 (the only dns_servers entry) answers every A

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# proxy-descriptor-limit.sh: relayguard under a small open-file limit (SPEC section 3,
+# proxy-descriptor-limit.sh: relayguard under a small open-file limit (relayguard.conf(5),
 # max_connections): it raises its soft limit to the hard one, warns that the limit cannot hold
 # max_connections = 10000 sessions and lowers the effective limit, and a flood of idle
 # connections beyond it neither spins the CPU nor stops service once the flood is over.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# proxy-log-backpressure.sh: the decision log's queue is bounded (SPEC section 7). With
+# proxy-log-backpressure.sh: the decision log's queue is bounded (relayguard(8), DECISION LOG). With
 # `log = stderr` going into a pipe whose reader stalls, relayguard stops taking new work
 # (no accepts, no commands read) instead of queueing records without end, says so on stderr
 # once, and loses no record.

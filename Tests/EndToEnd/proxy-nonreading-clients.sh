@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # proxy-nonreading-clients.sh: replies owed to clients that do not read are bounded, in
-# relayguard's memory and in the kernel's (SPEC section 6), and come back when the sessions end.
+# relayguard's memory and in the kernel's (docs/ARCHITECTURE.md, protocol safety), and come back when the sessions end.
 #
 #   1. 200 clients (from 127.0.0.10-13) pipeline `VRFY x` as fast as the kernel takes it for
 #      8 s and never read a byte. relayguard stops reading each one once its replies back up;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The start-up safety check (issue 7): relayguard connects to its backend with the identity
+# The start-up safety check : relayguard connects to its backend with the identity
 # header once at start and says plainly when the backend does not accept it; it warns when
 # backend_client_identity = none. A correctly configured backend gives no warning.
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tarpit-client-refusals.sh: refused RCPTs count per client ACROSS sessions (SPEC section 5,
+# tarpit-client-refusals.sh: refused RCPTs count per client ACROSS sessions (relayguard.conf(5), tarpit and harvest keys,
 # client_refusal_limit), the harvester that reconnects for every guess.
 #
 # Settings: client_refusal_limit = 4 within client_refusal_window = 1h, client_ipv6_prefix = 64,
@@ -104,7 +104,7 @@ def harvest(sources, blocked_source, label):
         else:
             expect(reply.last.startswith("421 4.7.0 "), f"{label} guess {index}: the session should end with 421 4.7.0, got {reply}")
     refused_at_connect(blocked_source, f"{label}: guess {LIMIT + 1} from {blocked_source}")
-    # The session of the refusal that reached the limit logs it (SPEC: reason client_refusal_limit).
+    # The session of the refusal that reached the limit logs it (the man pages: reason client_refusal_limit).
     last = wait_for_decisions(log, 1, event="rcpt", rcpt=f"{label}-guess{LIMIT}@local.example")[0]
     limit_records = [r for r in wait_for_decisions(log, 1, session=last["session"]) if reached_limit(r)]
     expect(limit_records, f"{label}: no record of session {last['session']} says the client refusal limit was reached")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tarpit-scale.sh: the tarpit is a timer, not a blocked thread (SPEC sections 1 and 5).
+# tarpit-scale.sh: the tarpit is a timer, not a blocked thread (docs/ARCHITECTURE.md and relayguard.conf(5), tarpit and harvest keys).
 #
 # 200 sessions at once from one Python process (asyncio), from 127.0.0.10 to 127.0.0.13 (50
 # each; max_connections_per_client raised to 100, Postfix's per-client connection limit off), in

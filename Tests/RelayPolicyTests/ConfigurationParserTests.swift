@@ -26,7 +26,7 @@ struct ConfigurationParserTests {
 
     // MARK: - Defaults and printing
 
-    @Test("an empty file gives the man pages defaults")
+    @Test("an empty file gives the documented defaults")
     func emptyFileGivesDefaults() throws {
         let configuration = try Self.parse("")
         #expect(configuration == Configuration.defaults(hostname: "host.example"))
