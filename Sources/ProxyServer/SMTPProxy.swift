@@ -85,8 +85,7 @@ public final class SMTPProxy {
             do {
                 controlServer = try ControlServer(path: path, loop: loop, target: self)
             } catch {
-                StandardErrorLine.write("relayguard: warning: no control socket: \(error)")
-                note(.error, reason: nil, detail: "no control socket: \(error)")
+                OperationalLog.warning("no control socket: \(error)")
             }
         }
         dnsbl = try DNSBLChecker.make(configuration: configuration, loop: loop)
