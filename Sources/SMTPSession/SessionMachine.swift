@@ -300,21 +300,21 @@ public struct SessionMachine {
     }
 
     /// The client's refusals across sessions reached `client_refusal_limit` (the driver was
-    /// told by `.countRefusal`): the refusal just booked becomes the `421` that ends the
-    /// session, and the client is blocked like a per-session harvester.
+    /// told by `.countRefusal`, and the proxy has blocked the client): the refusal just booked
+    /// becomes the `421` that ends the session, at once (its tarpit no longer matters), with a
+    /// record of reason `client_refusal_limit`.
     public mutating func clientRefusalLimitReached() -> [SessionAction] {
         guard !isClosed else { return [] }
         let reply = RelayReplies.tooManyInvalidRecipients
-        var actions: [SessionAction] = [.log(record(.rcpt, reply: reply, reason: .tooManyInvalidRecipients,
-                                                    detail: "client refusal limit reached"))]
-        if let last = pending.indices.last, pending[last].endsSession == nil, case .local = pending[last].source {
+        let actions: [SessionAction] = [.log(record(.rcpt, reply: reply, reason: .clientRefusalLimit))]
+        if let last = pending.indices.last, pending[last].endsSession == nil, !pending[last].isAwaitingBackend {
             pending[last].source = .local(reply)
             pending[last].tarpit = .zero
-            pending[last].endsSession = .tooManyInvalidRecipients
+            pending[last].endsSession = .clientRefusalLimit
+            pending[last].abusive = true
         } else {
-            pending.append(.local(reply, endsSession: .tooManyInvalidRecipients))
+            pending.append(.local(reply, endsSession: .clientRefusalLimit, abusive: true))
         }
-        actions.append(.blockClient)
         return actions + pump()
     }
 
