@@ -14,10 +14,12 @@ public struct LoggedDecision: Sendable, Equatable {
     public var rcpt: String?
     public var dnsblHits: [String]
     public var tarpitMs: Int?
+    /// Free text; the report reads it only on `dnsbl` records (the zones that timed out).
+    public var detail: String?
 
     public init(timestamp: String, event: String, session: String? = nil, client: String? = nil,
                 decision: String? = nil, code: Int? = nil, reason: String? = nil, rcpt: String? = nil,
-                dnsblHits: [String] = [], tarpitMs: Int? = nil) {
+                dnsblHits: [String] = [], tarpitMs: Int? = nil, detail: String? = nil) {
         self.timestamp = timestamp
         self.event = event
         self.session = session
@@ -28,6 +30,7 @@ public struct LoggedDecision: Sendable, Equatable {
         self.rcpt = rcpt
         self.dnsblHits = dnsblHits
         self.tarpitMs = tarpitMs
+        self.detail = detail
     }
 
     /// The record in `fields`, or nil when they lack a string `ts` or `event`.
@@ -46,6 +49,7 @@ public struct LoggedDecision: Sendable, Equatable {
             case "reason": reason = field.value.stringValue
             case "rcpt": rcpt = field.value.stringValue
             case "tarpit_ms": tarpitMs = field.value.integerValue
+            case "detail": detail = field.value.stringValue
             case "dnsbl_hits":
                 if case .array(let hits) = field.value {
                     dnsblHits = hits.compactMap(\.stringValue)
@@ -72,6 +76,26 @@ public struct LoggedDecision: Sendable, Equatable {
             }
         }
         return String(decoding: utf8, as: UTF8.self)
+    }
+
+    /// `ts` as milliseconds since the epoch (`ReportTime`), or nil when it is not ISO 8601.
+    public var instant: Int? { ReportTime.parseISO8601(timestamp) }
+
+    /// The DNSBL zones a `dnsbl` record names as unanswered in its `detail`
+    /// (`bl.example timed out, other.example failed`): the zones that timed out and those that
+    /// failed. Empty for every other record.
+    public var unansweredDNSBLZones: (timedOut: [String], failed: [String]) {
+        guard event == "dnsbl", session != nil, let detail else { return ([], []) }
+        var timedOut: [String] = []
+        var failed: [String] = []
+        for item in detail.split(separator: ", ") {
+            if item.hasSuffix(" timed out") {
+                timedOut.append(String(item.dropLast(" timed out".count)))
+            } else if item.hasSuffix(" failed") {
+                failed.append(String(item.dropLast(" failed".count)))
+            }
+        }
+        return (timedOut, failed)
     }
 
     /// True for a refusal of any kind: `reject`, `tempfail` or `drop`.

@@ -20,6 +20,9 @@ public enum ReportText {
             text += summary.unreadable > summary.unreadableExamples.count ? ", ...)" : ")"
         }
         text += "\n"
+        if !summary.window.isUnbounded {
+            text += "Time window: \(summary.window.description) (UTC); \(summary.outsideWindow) records outside it skipped\n"
+        }
 
         text += "\nDecisions by reason\n"
         let reasons = summary.reasons.values.sorted { $0.value.total != $1.value.total ? $0.value.total > $1.value.total : $0.key < $1.key }
@@ -37,6 +40,7 @@ public enum ReportText {
             text += "  (\(summary.reasons.overflow) more records with reasons beyond the first \(summary.reasons.capacity))\n"
         }
 
+        text += "\nTop clients (sessions)\n" + hitters(summary.clients, column: "client", top: top)
         text += "\nTop refused clients\n" + hitters(summary.refusedClients, column: "client", top: top)
         text += "\nTop probed recipients (refused RCPT)\n" + hitters(summary.probedRecipients, column: "recipient", top: top)
 
@@ -49,11 +53,18 @@ public enum ReportText {
             for (zone, hits) in zones { rows.append(["\(hits)", zone]) }
             text += table(rows, rightAligned: [0])
         }
+        let unanswered = unansweredZones(summary)
+        if !unanswered.isEmpty {
+            text += "\nDNSBL lookups unanswered per zone\n"
+            var rows: [[String]] = [["timeouts", "failures", "zone"]]
+            for (zone, counts) in unanswered { rows.append(["\(counts.timeouts)", "\(counts.failures)", zone]) }
+            text += table(rows, rightAligned: [0, 1])
+        }
 
         text += "\nTarpit\n  \(seconds(summary.tarpitMilliseconds)) in total over \(summary.tarpittedReplies) delayed replies\n"
 
         text += "\nSessions and messages per hour (UTC)\n"
-        let hours = summary.hours.values.sorted { $0.key < $1.key }
+        let hours = summary.hours.values.filter(\.value.hasSessionsOrMessages).sorted { $0.key < $1.key }
         if hours.isEmpty {
             text += "  (none)\n"
         } else {
@@ -66,6 +77,17 @@ public enum ReportText {
             text += "  (\(summary.recordsWithoutHour) records with an unreadable ts are in the total only)\n"
         }
         return text
+    }
+
+    /// Zones with a DNSBL timeout or failure, most unanswered first.
+    static func unansweredZones(_ summary: LogSummary) -> [(zone: String, counts: (timeouts: Int, failures: Int))] {
+        var zones: [String: (timeouts: Int, failures: Int)] = [:]
+        for (zone, count) in summary.dnsblTimeouts.values { zones[zone, default: (0, 0)].timeouts += count }
+        for (zone, count) in summary.dnsblFailures.values { zones[zone, default: (0, 0)].failures += count }
+        return zones.map { (zone: $0.key, counts: $0.value) }.sorted {
+            let first = $0.counts.timeouts + $0.counts.failures, second = $1.counts.timeouts + $1.counts.failures
+            return first != second ? first > second : $0.zone < $1.zone
+        }
     }
 
     /// `12.345 s` from milliseconds.
