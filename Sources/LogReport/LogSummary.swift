@@ -123,8 +123,7 @@ public struct LogSummary: Sendable {
         var hourlyReason: String?
         if record.decision != nil {
             let reason = record.reason ?? "(none)"
-            reasons.update(reason) { $0.count(record.decision) }
-            hourlyReason = reasons.values[reason] != nil ? reason : "(other)"
+            hourlyReason = reasons.update(reason) { $0.count(record.decision) } ? reason : "(other)"
         }
         if record.isRefusal {
             if let client = record.client { refusedClients.add(client) }

@@ -143,7 +143,7 @@ public enum ReportHTML {
         guard summary.tarpitMilliseconds > 0, let (axis, hours) = buckets(summary) else { return total }
         let chart = SVGTimeChart(
             title: "Tarpit time held per hour", valueAxisTitle: "seconds held",
-            series: [ChartSeries(name: "tarpit delay before replies (sum of tarpit_ms)", color: ChartSeries.palette[2])],
+            series: [ChartSeries(name: "tarpit_ms, summed", color: ChartSeries.palette[2])],
             buckets: bucketed(axis, hours, series: 1) { [Double($0.tarpitMilliseconds) / 1000] },
             hoursPerBucket: axis.hoursPerBucket, valueText: { ChartScale.decimal($0, digits: 3) + " s" }, integral: false)
         return total + chart.render()
@@ -158,8 +158,9 @@ public enum ReportHTML {
         chart.totalText = { entries[$0].overcount > 0 ? "~" : "" }
         var text = chart.render()
         if !counter.isExact {
-            text += "\n<p class=\"note\">Approximate: more than \(counter.capacity) distinct values; a count marked ~ may be too high by up to "
-                + "\(entries.map(\.overcount).max() ?? 0).</p>"
+            let bound = entries.map(\.overcount).max() ?? 0
+            text += "\n<p class=\"note\">More than \(counter.capacity) distinct values: counting was approximate. "
+                + (bound > 0 ? "A count marked ~ may be too high by up to \(bound).</p>" : "The counts shown are exact.</p>")
         }
         return text
     }

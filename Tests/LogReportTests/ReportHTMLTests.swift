@@ -100,7 +100,7 @@ struct ReportHTMLTests {
         }
         #expect(page.contains("fill=\"\(ChartSeries.acceptedColor)\""), "accepted is green")
         #expect(page.contains("6.000 s held in total over 3 delayed replies"))
-        #expect(page.contains("<title>2026-11-30 08:00: tarpit delay before replies (sum of tarpit_ms) 6 s</title>"))
+        #expect(page.contains("<title>2026-11-30 08:00: tarpit_ms, summed 6 s</title>"))
         #expect(page.contains(">203.0.113.5</text>"), "a refused client's label")
         #expect(page.contains(">bob@local.example</text>"), "a refused recipient's label")
         #expect(page.contains(">zen.spamhaus.org</text>"), "a DNSBL zone's label")
