@@ -1,6 +1,8 @@
 /// The time axis of the report's charts: the span from the first to the last hour of the log,
 /// every hour in between included (an hour without records is an empty bar, not a missing one),
-/// cut into at most `maxBuckets` buckets of 1, 2, 3, 6 or 12 hours or whole days.
+/// cut into buckets of 1, 2, 3, 6 or 12 hours or whole days: the smallest size that spans it in
+/// `maxBuckets` buckets (one more when the span straddles a bucket boundary, since buckets start
+/// on multiples of their size: a day at midnight UTC).
 ///
 /// Why buckets: a month of log is 720 hours, too many bars to read; and a damaged or hostile
 /// `ts` (year 0001 beside year 9999) must not make the chart millions of bars wide.
