@@ -135,7 +135,7 @@ public enum ReportHTML {
             series: [ChartSeries(name: "sessions (connect records)", color: ChartSeries.palette[0])],
             buckets: bucketed(axis, hours, series: 1) { [Double($0.sessions)] },
             hoursPerBucket: axis.hoursPerBucket, valueText: { "\(Int($0))" })
-        return "<p>\(summary.sessions) sessions, \(summary.messages) messages accepted.</p>\n" + chart.render()
+        return "<p>Sessions: \(summary.sessions); messages accepted: \(summary.messages).</p>\n" + chart.render()
     }
 
     private static func tarpitChart(_ summary: LogSummary) -> String {
