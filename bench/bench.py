@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bench/bench.py -- the measuring half of bench/run (issue 8).
+"""bench/bench.py -- the measuring half of bench/run .
 
 bench/run installs the peers, starts the sink and the proxies and stops them afterwards;
 this program only talks to them. It runs every scenario against every peer and prints ONE

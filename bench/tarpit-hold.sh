@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/tarpit-hold.sh: what relayguard pays to hold many tarpitted sessions at once
-# (SPEC section 1: "ten thousand idle or tarpitted sessions must be cheap"). Not part of the
+# (docs/ARCHITECTURE.md: "ten thousand idle or tarpitted sessions must be cheap"). Not part of the
 # test suite; run it by hand, as root or not:
 #
 #   bench/tarpit-hold.sh [SESSIONS]          (default 1000)

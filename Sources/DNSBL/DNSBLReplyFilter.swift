@@ -21,7 +21,7 @@ public struct DNSBLReplyFilter: Hashable, Sendable, CustomStringConvertible {
     /// separates patterns.
     ///
     /// Why a pattern that cannot match 127.x.x.x is an error: only answers inside
-    /// 127.0.0.0/8 ever count (SPEC section 3), so such a filter would silently disable the list.
+    /// 127.0.0.0/8 ever count (relayguard.conf(5)), so such a filter would silently disable the list.
     init(parsing text: Substring) throws(ConfigurationValueError) {
         var pieces: [Substring] = []
         var depth = 0

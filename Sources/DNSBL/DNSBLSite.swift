@@ -4,7 +4,7 @@ import NetworkAddress
 /// for example `zen.spamhaus.org=127.0.0.[2..11]*3`, `bl.example*2`,
 /// `list.dnswl.org=127.0.[0..255].[1..3]*-2` (a negative weight allowlists).
 ///
-/// Which answers count (SPEC section 3):
+/// Which answers count (relayguard.conf(5)):
 /// - only A answers inside 127.0.0.0/8, ever;
 /// - without a filter, any such answer except 127.0.0.1 and 127.255.255.0/24;
 /// - with a filter, only answers the filter matches.

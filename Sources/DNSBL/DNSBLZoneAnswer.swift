@@ -9,7 +9,7 @@ import NetworkAddress
 /// `.skipped`.
 ///
 /// Why timeouts and failures are kept apart from "not listed": all three count as not listed
-/// (fail open), but the decision log must say which (`dnsbl_timeout`, `dnsbl_error`, SPEC 7).
+/// (fail open), but the decision log must say which (`dnsbl_timeout`, `dnsbl_error`, relayguard(8), DECISION LOG).
 public enum DNSBLZoneAnswer: Sendable, Hashable {
     /// The A records of the answer, in order (any address; filtering is the site's job).
     case addresses([IPAddress])

@@ -15,9 +15,19 @@ import NetworkAddress
 /// test points every list publishes, and the zone comes back by itself once it passes again.
 /// Why an inconclusive probe changes nothing: a slow resolver is not a broken list, and
 /// lookups already fail open on their own.
+///
+/// Lookups feed it too (`recordLookup`): a zone whose lookups time out
+/// `suspendAfterTimeouts` times in a row (test-point probes included) is suspended like a
+/// disabled one, so no session waits `dnsbl_timeout` for it any more, until a probe answers.
+/// Why: a zone behind a dead or unreachable server costs every session the whole timeout and
+/// protects nobody (lookups fail open).
 public struct ZoneHealth: Sendable, Equatable {
     public let zone: String
     public private(set) var state: ZoneHealthState = .unchecked
+    /// Lookups of this zone that timed out in a row.
+    public private(set) var timeoutStreak = 0
+    /// Timeouts in a row after which the zone is suspended.
+    public static let suspendAfterTimeouts = 3
 
     public init(zone: String) {
         self.zone = zone
@@ -28,11 +38,39 @@ public struct ZoneHealth: Sendable, Equatable {
 
     /// Feeds one probe; returns the transition when the state changed (the caller logs it).
     public mutating func record(_ probe: ZoneHealthProbe) -> ZoneHealthTransition? {
-        guard let next = Self.verdict(probe) else { return nil }
+        guard let next = Self.verdict(probe) else {
+            if probe.mustBeListed == .timedOut || probe.mustNotBeListed == .timedOut { return countTimeout() }
+            return nil
+        }
+        timeoutStreak = 0
         guard next != state else { return nil }
         let transition = ZoneHealthTransition(zone: zone, from: state, to: next)
         state = next
         return transition
+    }
+
+    /// Feeds the answer of one client lookup; returns the transition when it suspends the zone.
+    public mutating func recordLookup(_ answer: DNSBLZoneAnswer) -> ZoneHealthTransition? {
+        switch answer {
+        case .timedOut: return countTimeout()
+        case .addresses, .notListed: timeoutStreak = 0
+        case .failed, .skipped: break
+        }
+        return nil
+    }
+
+    private mutating func countTimeout() -> ZoneHealthTransition? {
+        timeoutStreak += 1
+        guard timeoutStreak >= Self.suspendAfterTimeouts, isEnabled else { return nil }
+        let transition = ZoneHealthTransition(zone: zone, from: state, to: .disabled(.timingOut(timeoutStreak)))
+        state = transition.to
+        return transition
+    }
+
+    /// Whether the zone is suspended because its lookups time out.
+    public var isSuspendedForTimeouts: Bool {
+        if case .disabled(.timingOut) = state { return true }
+        return false
     }
 
     /// The state a probe calls for, or nil when it is inconclusive.
@@ -112,9 +150,13 @@ public enum ZoneHealthFault: Sendable, Hashable, CustomStringConvertible {
     /// The zone does not list 127.0.0.2 (NXDOMAIN, or no answer inside 127.0.0.0/8): the list is
     /// gone or not a DNSBL, and its "not listed" means nothing.
     case missesTestPoint(DNSBLZoneAnswer)
+    /// The zone's lookups timed out this many times in a row: suspended until a probe answers.
+    case timingOut(Int)
 
     public var description: String {
         switch self {
+        case .timingOut(let count):
+            "its lookups timed out \(count) times in a row"
         case .listsLoopback(let answers):
             "it lists 127.0.0.1 (answer \(answers.map(\.description).joined(separator: ", ")))"
         case .missesTestPoint(let answer):
@@ -152,10 +194,13 @@ public struct ZoneHealthTransition: Sendable, Equatable, CustomStringConvertible
     /// One line, upper-case verb first, fit for grep: `DNSBL zone bl.example DISABLED: ...`.
     public var description: String {
         switch to {
+        case .disabled(.timingOut(let count)):
+            "DNSBL zone \(zone) SUSPENDED: its lookups timed out \(count) times in a row; no session waits for it, and it is probed until it answers"
         case .disabled(let fault):
             "DNSBL zone \(zone) DISABLED: \(fault); its answers are ignored until it passes the RFC 5782 test again"
         case .healthy:
             switch from {
+            case .disabled(.timingOut): "DNSBL zone \(zone) RESUMED: it answers again (it lists 127.0.0.2 and not 127.0.0.1)"
             case .disabled: "DNSBL zone \(zone) RE-ENABLED: it lists 127.0.0.2 and not 127.0.0.1 again"
             case .unchecked, .healthy: "DNSBL zone \(zone) healthy: it lists 127.0.0.2 and not 127.0.0.1"
             }

@@ -14,6 +14,9 @@
 // - Health: `probeZoneHealth` asks every zone for 127.0.0.2 and 127.0.0.1 (RFC 5782) and feeds
 //   each zone's `ZoneHealth`; `startHealthChecks` does that at once and then every interval and
 //   hands each state change to its callback, which must log it (the checker writes no log).
+//   Client lookups feed the health too: a zone that keeps timing out is suspended (no session
+//   waits for it) and probed every `recheckInterval` until it answers; `onServersAnswering`
+//   hears after each probe round whether the DNS servers answered at all.
 // - `close()` stops the health checks and closes the resolver, which the checker owns.
 //
 // Why the completion never runs inside `check`: a session calls `check` from its accept path;
@@ -41,6 +44,15 @@ public final class DNSBLChecker {
     private var health: [String: ZoneHealth]
     private var inFlight: [DNSBLCacheKey: [(DNSBLZoneAnswer) -> Void]] = [:]
     private var healthTimer: TimerHandle?
+    /// The state-change callback given to `startHealthChecks`; lookups that suspend a zone use it too.
+    private var transitionHandler: ((ZoneHealthTransition) -> Void)?
+    /// Called after every health probe round: whether any test-point lookup got an answer
+    /// (false: the DNS servers are not answering).
+    public var onServersAnswering: ((Bool) -> Void)?
+    /// How often the probes run while a zone is suspended or the servers do not answer.
+    public var recheckInterval: Duration = .seconds(20)
+    /// Whether the last probe round got any answer (nil before the first).
+    public private(set) var serversAnswering: Bool?
     private var healthProbeRunning = false
     private var isClosed = false
 
@@ -148,6 +160,7 @@ public final class DNSBLChecker {
         resolver.lookup(name, type: .a, timeout: timeout) { [self] outcome in
             let (answer, ttl) = Self.zoneAnswer(outcome)
             if let ttl { cache.store(answer, for: key, ttl: ttl, now: loop.now()) }
+            if let transition = health[zone]?.recordLookup(answer) { transitionHandler?(transition) }
             let waiters = inFlight.removeValue(forKey: key) ?? []
             for waiter in waiters { waiter(answer) }
         }
@@ -230,16 +243,24 @@ public final class DNSBLChecker {
         }
         var transitions: [ZoneHealthTransition] = []
         var outstanding = zones.count
+        var answered = false
         for zone in zones {
             var listed: DNSBLZoneAnswer?
             var unlisted: DNSBLZoneAnswer?
             let conclude = { [self] in
                 guard let listed, let unlisted else { return }
+                for answer in [listed, unlisted] {
+                    if case .addresses = answer { answered = true }
+                    if case .notListed = answer { answered = true }
+                }
                 if let transition = health[zone]?.record(ZoneHealthProbe(mustBeListed: listed, mustNotBeListed: unlisted)) {
                     transitions.append(transition)
                 }
                 outstanding -= 1
-                if outstanding == 0 { completion(transitions) }
+                if outstanding == 0 {
+                    serversAnswering = answered
+                    completion(transitions)
+                }
             }
             let listedName = DNSBLQueryName.name(forClientBytes: ZoneHealthProbe.listedTestPoint.bytes, zone: zone)
             let unlistedName = DNSBLQueryName.name(forClientBytes: ZoneHealthProbe.unlistedTestPoint.bytes, zone: zone)
@@ -260,11 +281,15 @@ public final class DNSBLChecker {
                                   onTransition: @escaping (ZoneHealthTransition) -> Void) {
         guard !isClosed, !healthProbeRunning, healthTimer == nil else { return }
         healthProbeRunning = true
+        transitionHandler = onTransition
         probeZoneHealth { [weak self] transitions in
             guard let self, !isClosed else { return }
             healthProbeRunning = false
             transitions.forEach(onTransition)
-            healthTimer = loop.schedule(after: interval) { [weak self] in
+            if let serversAnswering { onServersAnswering?(serversAnswering) }
+            // Sooner while something is wrong: a suspended zone comes back within recheckInterval.
+            let troubled = serversAnswering == false || health.values.contains { $0.isSuspendedForTimeouts }
+            healthTimer = loop.schedule(after: troubled ? min(interval, recheckInterval) : interval) { [weak self] in
                 self?.healthTimer = nil
                 self?.startHealthChecks(every: interval, onTransition: onTransition)
             }

@@ -13,9 +13,13 @@
 //   Anything else is ignored and counted (`statistics.repliesIgnored`); the lookup keeps waiting.
 // - Truncation: a matching reply with TC set is asked again over TCP (2-byte length prefix,
 //   non-blocking connect on the loop) to the same server, within what is left of `timeout`.
-// - IDs are drawn from the system random generator and are unique among pending queries
-//   (RFC 5452). Each server has `socketsPerServer` UDP sockets and each query picks one at random,
-//   so an off-path forger must also guess the source port among them.
+// - RFC 5452: every query (the retry too) goes out on a UDP socket of its own, opened for it and
+//   closed when its lookup ends, whose source port the kernel picks at random from the ephemeral
+//   range; its ID is drawn from the system random generator and is unique among pending queries.
+//   An off-path forger must guess both, about 30 bits, for every single query.
+// - Descriptors: a query holds its socket only while its lookup is pending (at most two per
+//   lookup); `maxInFlight` bounds the lookups, so the sockets too. A socket that cannot be opened
+//   (out of descriptors) makes that attempt a lost datagram: the retry or the deadline covers it.
 // - `close()` cancels every lookup (no completion runs) and closes the sockets.
 //
 // Why half the timeout for the retry: the lookup must end within `dnsbl_timeout` (the session
@@ -26,40 +30,29 @@ import EventIO
 public final class DNSResolver {
     public let loop: EventLoop
     public let servers: [SocketAddress]
-    /// Lookups in flight beyond this fail at once ("too many DNS queries in flight"): the ID space
-    /// is 16 bits, and a resolver that stopped answering must not pile up work without end.
-    public var maxInFlight = 16_384
+    /// Lookups in flight beyond this fail at once ("too many DNS queries in flight"): each holds
+    /// a socket (two during its retry), and a resolver that stopped answering must not pile up
+    /// descriptors and work without end.
+    public var maxInFlight = 2_048
     public private(set) var statistics = DNSResolverStatistics()
 
-    private var sockets: [DNSServerSocket] = []
-    private let socketsPerServer: Int
-    /// Pending IDs: the lookup and the index of the socket the ID was sent from.
-    private var pending: [UInt16: (lookup: DNSLookup, socket: Int)] = [:]
+    private var isClosed = false
+    /// Pending IDs: the lookup and the socket the query with that ID went out on.
+    private var pending: [UInt16: (lookup: DNSLookup, socket: DNSServerSocket)] = [:]
     /// Every lookup started and not yet finished or cancelled (it holds them alive).
     private var lookups: [ObjectIdentifier: DNSLookup] = [:]
     private var generator = SystemRandomNumberGenerator()
 
-    /// Opens `socketsPerServer` UDP sockets for each of `servers` (at least one server).
-    public init(servers: [SocketAddress], loop: EventLoop, socketsPerServer: Int = 4) throws(SocketError) {
+    /// A resolver asking `servers` (at least one). It opens no socket until a query needs one;
+    /// the `throws` is kept for callers written when it opened its sockets here.
+    public init(servers: [SocketAddress], loop: EventLoop) throws(SocketError) {
         precondition(!servers.isEmpty, "a resolver needs a server")
-        precondition(socketsPerServer > 0)
         self.servers = servers
         self.loop = loop
-        self.socketsPerServer = socketsPerServer
-        do {
-            for server in servers {
-                for _ in 0..<socketsPerServer {
-                    let socket = try DNSServerSocket(server: server, loop: loop)
-                    let index = sockets.count
-                    socket.onDatagram = { [unowned self] bytes in received(bytes, onSocket: index) }
-                    sockets.append(socket)
-                }
-            }
-        } catch {
-            sockets.forEach { $0.close() }
-            throw error
-        }
     }
+
+    /// UDP sockets open right now (one per query in flight).
+    public var openSockets: Int { pending.count }
 
     /// Lookups started and not yet finished or cancelled.
     public var pendingLookups: Int { lookups.count }
@@ -71,7 +64,7 @@ public final class DNSResolver {
         let start = loop.now()
         let lookup = DNSLookup(name: name, type: type, deadline: start.advanced(by: timeout), resolver: self, completion: completion)
         lookups[ObjectIdentifier(lookup)] = lookup
-        guard lookups.count <= maxInFlight, !sockets.isEmpty else {
+        guard lookups.count <= maxInFlight, !isClosed else {
             finishSoon(lookup, .failed("too many DNS queries in flight"))
             return lookup
         }
@@ -98,9 +91,9 @@ public final class DNSResolver {
         for lookup in Array(lookups.values) {
             lookup.cancel()
         }
+        for (_, entry) in pending { entry.socket.close() }
         pending = [:]
-        sockets.forEach { $0.close() }
-        sockets = []
+        isClosed = true
     }
 
     // MARK: Sending
@@ -108,12 +101,17 @@ public final class DNSResolver {
     private func send(_ lookup: DNSLookup, serverIndex: Int) throws {
         let id = freshID()
         let packet = try DNSQuery.make(name: lookup.name, type: lookup.type, id: id)
-        let socketIndex = (serverIndex % servers.count) * socketsPerServer + Int.random(in: 0..<socketsPerServer, using: &generator)
-        pending[id] = (lookup, socketIndex)
-        lookup.ids.append(id)
         lookup.attempts += 1
+        // A fresh socket: connected to the server, so the kernel binds it to a random port.
+        guard let socket = try? DNSServerSocket(server: servers[serverIndex % servers.count], loop: loop) else {
+            statistics.socketFailures += 1
+            return   // like a lost datagram: the retry or the deadline covers it
+        }
+        socket.onDatagram = { [unowned self, unowned socket] bytes in received(bytes, on: socket) }
+        pending[id] = (lookup, socket)
+        lookup.ids.append(id)
         statistics.queriesSent += 1
-        _ = sockets[socketIndex].send(packet)   // a datagram the kernel refused is a lost datagram: the retry covers it
+        _ = socket.send(packet)   // a datagram the kernel refused is a lost datagram: the retry covers it
     }
 
     private func retry(_ lookup: DNSLookup) {
@@ -131,10 +129,10 @@ public final class DNSResolver {
 
     // MARK: Receiving
 
-    private func received(_ datagram: UnsafeRawBufferPointer, onSocket socketIndex: Int) {
+    private func received(_ datagram: UnsafeRawBufferPointer, on socket: DNSServerSocket) {
         guard datagram.count >= 12 else { statistics.repliesIgnored += 1; return }
         let id = UInt16(datagram[0]) << 8 | UInt16(datagram[1])
-        guard let entry = pending[id], entry.socket == socketIndex,
+        guard let entry = pending[id], entry.socket === socket,
               let answers = try? DNSAnswer.parse(Array(datagram)),
               matches(answers, entry.lookup) else {
             statistics.repliesIgnored += 1
@@ -142,7 +140,7 @@ public final class DNSResolver {
         }
         let lookup = entry.lookup
         if answers.isTruncated {
-            startTCP(lookup, server: sockets[socketIndex].server)
+            startTCP(lookup, server: socket.server)
             return
         }
         finish(lookup, .answer(answers, negativeTTL: DNSNegativeTTL.seconds(in: Array(datagram)), overTCP: false))
@@ -159,8 +157,7 @@ public final class DNSResolver {
         if let timer = lookup.retryTimer { loop.cancel(timer) }
         lookup.retryTimer = nil
         // UDP replies to this lookup are no longer wanted; its deadline still stands.
-        for id in lookup.ids { pending.removeValue(forKey: id) }
-        lookup.ids = []
+        dropQueries(of: lookup)
         let id = freshID()
         guard let query = try? DNSQuery.make(name: lookup.name, type: lookup.type, id: id) else {
             finish(lookup, .failed("bad query name \(lookup.name)"))
@@ -199,8 +196,7 @@ public final class DNSResolver {
     /// Drops everything the resolver holds for `lookup` (IDs, timers, TCP exchange).
     func forget(_ lookup: DNSLookup) {
         guard lookup.isPending else { return }
-        for id in lookup.ids { pending.removeValue(forKey: id) }
-        lookup.ids = []
+        dropQueries(of: lookup)
         if let timer = lookup.retryTimer { loop.cancel(timer) }
         if let timer = lookup.deadlineTimer { loop.cancel(timer) }
         lookup.retryTimer = nil
@@ -208,6 +204,14 @@ public final class DNSResolver {
         lookup.tcpExchange?.cancel()
         lookup.tcpExchange = nil
         lookups.removeValue(forKey: ObjectIdentifier(lookup))
+    }
+
+    /// Forgets the UDP queries of `lookup` and closes their sockets (their ports are released).
+    private func dropQueries(of lookup: DNSLookup) {
+        for id in lookup.ids {
+            pending.removeValue(forKey: id)?.socket.close()
+        }
+        lookup.ids = []
     }
 }
 
@@ -222,6 +226,8 @@ public struct DNSResolverStatistics: Sendable, Equatable {
     public var tcpFallbacks = 0
     /// Lookups that ended without a reply.
     public var timeouts = 0
+    /// Queries not sent because no socket could be opened for them (out of descriptors).
+    public var socketFailures = 0
 
     public init() {}
 }

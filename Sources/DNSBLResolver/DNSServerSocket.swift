@@ -1,4 +1,5 @@
-// DNSServerSocket: one non-blocking UDP socket connected to one DNS server, on the loop.
+// DNSServerSocket: one non-blocking UDP socket connected to one DNS server, on the loop; the
+// resolver opens one per query (its kernel-chosen random source port is part of RFC 5452).
 //
 // Contract: `send` hands a query to the kernel (false when it could not, e.g. a full socket
 // buffer: the lookup's retry timer covers the loss). Each readable report drains up to 64

@@ -1,4 +1,4 @@
-/// One line of the decision log (SPEC section 7): what was decided, for whom, and why.
+/// One line of the decision log (relayguard(8), DECISION LOG): what was decided, for whom, and why.
 ///
 /// Every field but `timestamp` and `event` is optional: a nil field is left out of the line
 /// ("omit what does not apply"). Envelope and HELO text is kept as the client sent it

@@ -1,7 +1,7 @@
 /// A point in time for the decision log: milliseconds since the Unix epoch, UTC.
 ///
 /// The caller supplies it (the pure log module reads no clock), and `iso8601` renders it the way
-/// SPEC section 7 fixes the `ts` field: `2026-11-30T08:00:00.123Z`, exactly three fractional
+/// relayguard(8), DECISION LOG fixes the `ts` field: `2026-11-30T08:00:00.123Z`, exactly three fractional
 /// digits, always UTC with `Z`.
 ///
 /// Why our own calendar code: the module imports neither Foundation nor Glibc. Howard Hinnant's

@@ -1,9 +1,13 @@
-/// The closed vocabularies of the decision log (SPEC section 7). Users script against these
-/// names: change them only together with the SPEC.
+/// The closed vocabularies of the decision log (relayguard(8), DECISION LOG). Users script against these
+/// names: change them only together with the man pages.
 
 /// What a record was decided on.
 public enum Event: String, Sendable, CaseIterable {
     case connect, helo, mail, rcpt, data, message, command, tls, auth, disconnect, dnsbl, reload, error
+    /// An action through the control socket (`relayguard ctl`).
+    case control
+    /// relayguard is stopping.
+    case shutdown
 }
 
 /// The outcome of a decision.
@@ -47,4 +51,10 @@ public enum Reason: String, Sendable, CaseIterable {
     case shutdown
     /// The client sent something before relayguard's greeting (an early talker).
     case pregreet
+    /// The refusal that brought a client's refusals across sessions to `client_refusal_limit`.
+    case clientRefusalLimit = "client_refusal_limit"
+    /// An operator lifted a block (`relayguard ctl unblock`).
+    case unblocked
+    /// An operator blocked a client (`relayguard ctl block`).
+    case blockedByOperator = "blocked_by_operator"
 }

@@ -15,6 +15,10 @@
 // - `close()` is idempotent and final: after it returns no callback of this connection runs,
 //   and the callbacks are released (breaking session <-> connection reference cycles).
 //   `closeAfterFlush()` stops reading and closes once the queue has been sent (for "421, bye").
+//   `closeWithReset()` closes at once with a TCP reset: whatever is queued, here or in the
+//   kernel's send buffer, is discarded (for a session ended for abuse, whose client does not read).
+//   `closeWhenDelivered(within:)` is the end of a session: FIN after the queue, the descriptor
+//   closed once the kernel has nothing left to deliver, a reset if that takes longer than allowed.
 //
 // Why memory is kept small: 10,000 idle sessions are two sockets each. An idle connection holds
 // no buffer at all (reads use the loop's buffer, the queue is an empty array until a write would
@@ -48,6 +52,9 @@ public final class BufferedConnection: ReadinessHandler {
     private var inputEnded = false
     private var outputShutdownRequested = false
     private var closeRequestedAfterFlush = false
+    /// Set by `closeWhenDelivered`: reading never resumes.
+    private var closing = false
+    private var deliveryTimer: TimerHandle?
 
     /// Takes ownership of a connected non-blocking `fd`; closes it if setup fails. `tcp`:
     /// a TCP socket (Nagle is turned off); false for a Unix-domain one.
@@ -90,7 +97,7 @@ public final class BufferedConnection: ReadinessHandler {
     }
 
     public func resumeReading() {
-        guard isOpen, readingPaused, !closeRequestedAfterFlush else { return }
+        guard isOpen, readingPaused, !closeRequestedAfterFlush, !closing else { return }
         readingPaused = false
         applyInterest()
     }
@@ -143,6 +150,8 @@ public final class BufferedConnection: ReadinessHandler {
         onEndOfInput = nil
         onWriteQueueDrained = nil
         onError = nil
+        if let deliveryTimer { _ = loop.cancel(deliveryTimer) }
+        deliveryTimer = nil
         guard isOpen else { return }
         if isRegistered { loop.deregister(fd, closing: true) }
         isRegistered = false
@@ -150,6 +159,52 @@ public final class BufferedConnection: ReadinessHandler {
         fd = -1
         queue = []
         queueStart = 0
+    }
+
+    /// Closes now with a reset (SO_LINGER on, zero seconds): unsent bytes are dropped at once,
+    /// here and in the kernel, instead of lingering in an orphaned socket for minutes while a
+    /// client that does not read holds its window shut. Idempotent, like `close()`.
+    ///
+    /// Why: after a plain close the kernel keeps trying to deliver the send buffer to a zero
+    /// window; a few hundred such clients pin hundreds of megabytes of kernel memory.
+    public func closeWithReset() {
+        if isOpen {
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        }
+        close()
+    }
+
+    /// Ends the connection once what was written has reached the peer: stops reading, sends FIN
+    /// after the queue, and closes the descriptor when the kernel holds no unsent or
+    /// unacknowledged byte (SIOCOUTQ, looked at after 10 ms, then at doubling intervals up to
+    /// 1 s). Not done within `deadline`: closed with a reset, and what is left is dropped.
+    ///
+    /// Why not `closeAfterFlush`: that closes once *this* queue is empty, while a send buffer of
+    /// replies may still wait in the kernel for a client that does not read; a plain close then
+    /// leaves them in an orphaned socket that the kernel keeps for minutes. A client that reads
+    /// gets its last replies and the FIN at once, as before; only the descriptor waits.
+    public func closeWhenDelivered(within deadline: Duration) {
+        guard isOpen, !closing else { return }
+        closing = true
+        readingPaused = true
+        applyInterest()
+        shutdownOutput()
+        awaitDelivery(after: .milliseconds(10), giveUpAt: loop.now().advanced(by: deadline))
+    }
+
+    private func awaitDelivery(after delay: Duration, giveUpAt: MonotonicClock.Instant) {
+        deliveryTimer = loop.schedule(after: delay) { [self] in
+            deliveryTimer = nil
+            guard isOpen else { return }
+            if pendingWriteBytes == 0 && Socket.unsentBytes(fd) == 0 {
+                close()
+            } else if loop.now() >= giveUpAt {
+                closeWithReset()
+            } else {
+                awaitDelivery(after: min(delay * 2, .seconds(1), loop.now().duration(to: giveUpAt)), giveUpAt: giveUpAt)
+            }
+        }
     }
 
     /// Stops reading, sends what is queued, then closes (at once if the queue is empty).

@@ -7,9 +7,15 @@
 // - On each readable report it calls accept4 (non-blocking, close-on-exec) until EAGAIN and hands
 //   every client to `onAccept` as a registered BufferedConnection, whose `peerAddress` is the
 //   client (IPv4-mapped shown as IPv4). Set the connection's callbacks inside `onAccept`.
+// - Each client socket gets a send buffer of `clientSendBufferBytes` (SO_SNDBUF; the kernel
+//   doubles it for its bookkeeping), so the replies owed to a client that does not read pin at
+//   most that much kernel memory; without it loopback and LAN sockets grow to megabytes.
 // - Per-client failures (the client reset before accept, ECONNABORTED, EPERM from a firewall)
 //   are skipped. When the process or system is out of descriptors or memory (EMFILE, ENFILE,
 //   ENOBUFS, ENOMEM) accepting pauses for `acceptRetryDelay` and `onAcceptError` is told.
+// - `hold()` stops accepting until `release()` (the proxy holds its listeners while the decision
+//   log's writer catches up); clients wait in the kernel's queue meanwhile. A hold outlasts an
+//   EMFILE pause: the retry timer does not resume a held listener.
 // - `close()` stops listening, idempotent; connections already accepted are not affected.
 //
 // Why pause on EMFILE: the pending client stays in the kernel's queue, so a level-triggered loop
@@ -26,6 +32,10 @@ public final class Listener: ReadinessHandler {
     public var onAcceptError: ((SocketError) -> Void)?
     /// How long accepting pauses after EMFILE and friends.
     public var acceptRetryDelay: Duration = .milliseconds(100)
+    /// SO_SNDBUF of every accepted client (nil: the kernel's autotuning). Replies to a client are
+    /// small; a client that reads them never needs more.
+    public var clientSendBufferBytes: Int32? = Listener.defaultClientSendBufferBytes
+    public static let defaultClientSendBufferBytes: Int32 = 64 * 1024
 
     public let loop: EventLoop
     /// The bound address (with the kernel's port when port 0 was asked for).
@@ -33,6 +43,7 @@ public final class Listener: ReadinessHandler {
 
     private var fd: Int32
     private var retryTimer: TimerHandle?
+    private var held = false
     /// accept4 itself; tests substitute a failing one to exercise the EMFILE back-off.
     var acceptCall: LinuxSystemCalls.Accept4 = LinuxSystemCalls.accept4
 
@@ -68,7 +79,21 @@ public final class Listener: ReadinessHandler {
     }
 
     public var isOpen: Bool { fd >= 0 }
-    public var isAcceptingPaused: Bool { retryTimer != nil }
+    public var isAcceptingPaused: Bool { retryTimer != nil || held }
+
+    /// Stops accepting until `release()`; idempotent.
+    public func hold() {
+        guard isOpen, !held else { return }
+        held = true
+        try? loop.modify(fd, interest: [])
+    }
+
+    /// Accepts again after `hold()` (at once, unless an EMFILE pause is still running).
+    public func release() {
+        guard isOpen, held else { return }
+        held = false
+        if retryTimer == nil { try? loop.modify(fd, interest: .readable) }
+    }
 
     public func close() {
         guard isOpen else { return }
@@ -80,7 +105,7 @@ public final class Listener: ReadinessHandler {
     }
 
     public func handleReadiness(_ events: IOEvents) {
-        while isOpen, retryTimer == nil {
+        while isOpen, retryTimer == nil, !held {
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let client = withUnsafeMutablePointer(to: &storage) {
@@ -112,6 +137,11 @@ public final class Listener: ReadinessHandler {
             Socket.close(client)
             return
         }
+        if let bytes = clientSendBufferBytes {
+            // Best effort: a socket that refuses it still works, with the kernel's default.
+            var value = bytes
+            _ = setsockopt(client, SOL_SOCKET, SO_SNDBUF, &value, socklen_t(MemoryLayout<Int32>.size))
+        }
         do {
             onAccept(try BufferedConnection(connectedFD: client, peer: peer, loop: loop))
         } catch {
@@ -129,7 +159,7 @@ public final class Listener: ReadinessHandler {
         retryTimer = loop.schedule(after: acceptRetryDelay) { [weak self] in
             guard let self, self.isOpen else { return }
             self.retryTimer = nil
-            try? self.loop.modify(self.fd, interest: .readable)
+            if !self.held { try? self.loop.modify(self.fd, interest: .readable) }
         }
     }
 }

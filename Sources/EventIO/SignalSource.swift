@@ -9,7 +9,7 @@
 //   `onSignal` on the loop thread for each signal received. `close()` is idempotent.
 //
 // Why signalfd: a handler in signal context can do almost nothing safely; as a descriptor the
-// signal is just another readiness report, handled with the loop's ordinary code (SPEC: SIGHUP
+// signal is just another readiness report, handled with the loop's ordinary code (the man pages: SIGHUP
 // reloads, SIGTERM drains, SIGHUP/SIGUSR1 reopen the log).
 import Glibc
 

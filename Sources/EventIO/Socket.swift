@@ -28,6 +28,15 @@ public enum Socket {
         return code
     }
 
+    /// Bytes the kernel still holds for sending on `fd`, sent or not, until the peer has
+    /// acknowledged them (SIOCOUTQ); 0 when it cannot say.
+    static func unsentBytes(_ fd: Int32) -> Int {
+        var count: Int32 = 0
+        // SIOCOUTQ is TIOCOUTQ, 0x5411, on Linux; Glibc's headers name it only for terminals.
+        guard ioctl(fd, UInt(0x5411), &count) == 0 else { return 0 }
+        return Int(count)
+    }
+
     static func localAddress(_ fd: Int32) -> SocketAddress? {
         address(fd, getsockname)
     }

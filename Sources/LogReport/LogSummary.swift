@@ -9,8 +9,8 @@
 /// - probed recipients: the `rcpt` of every refused `rcpt` record (what a harvester tried);
 /// - DNSBL hits per zone: each `zone=answer` of `dnsbl_hits`, once per session (a session's
 ///   hits may be repeated on several of its records), once per record without a `session`;
-///   DNSBL timeouts and failures per zone: the zones a session's `dnsbl` record names in its
-///   `detail` as `ZONE timed out` or `ZONE failed`;
+///   DNSBL timeouts and errors per zone: the zones a `dnsbl` record names in its `detail` as
+///   `ZONE timed out` or `ZONE failed`;
 /// - the tarpit: the sum of `tarpit_ms` and the number of replies that carried one;
 /// - sessions (`connect` records) and accepted messages (`message` records with decision
 ///   `accept`) per UTC hour of `ts`; per hour also the decisions by reason and the tarpit time.
@@ -55,10 +55,10 @@ public struct LogSummary: Sendable {
     public private(set) var refusedClients: HeavyHitters
     public private(set) var probedRecipients: HeavyHitters
     public private(set) var dnsblZones: BoundedCounter<Int>
-    /// Lookups per zone that timed out.
+    /// Lookups per zone that timed out (`dnsbl_timeout`) and failed (`dnsbl_error`), from the
+    /// `detail` of `dnsbl` records (`ZONE timed out, ZONE failed`).
     public private(set) var dnsblTimeouts: BoundedCounter<Int>
-    /// Lookups per zone that failed (SERVFAIL, REFUSED, a bad reply).
-    public private(set) var dnsblFailures: BoundedCounter<Int>
+    public private(set) var dnsblErrors: BoundedCounter<Int>
     public private(set) var tarpitMilliseconds = 0
     public private(set) var tarpittedReplies = 0
     public private(set) var hours: BoundedCounter<HourlyCounts>
@@ -76,12 +76,12 @@ public struct LogSummary: Sendable {
         self.limits = limits
         self.window = window
         clients = HeavyHitters(capacity: limits.topCounters)
-        dnsblTimeouts = BoundedCounter(capacity: limits.distinctKeys, initial: 0)
-        dnsblFailures = BoundedCounter(capacity: limits.distinctKeys, initial: 0)
         reasons = BoundedCounter(capacity: limits.distinctKeys, initial: DecisionCounts())
         refusedClients = HeavyHitters(capacity: limits.topCounters)
         probedRecipients = HeavyHitters(capacity: limits.topCounters)
         dnsblZones = BoundedCounter(capacity: limits.distinctKeys, initial: 0)
+        dnsblTimeouts = BoundedCounter(capacity: limits.distinctKeys, initial: 0)
+        dnsblErrors = BoundedCounter(capacity: limits.distinctKeys, initial: 0)
         hours = BoundedCounter(capacity: limits.hours, initial: HourlyCounts())
         sessionsWithHits = RecentKeys(capacity: limits.sessionWindow)
     }
@@ -135,10 +135,15 @@ public struct LogSummary: Sendable {
                 dnsblZones.update(zone) { $0 += 1 }
             }
         }
-        if record.event == "dnsbl" {
-            let unanswered = record.unansweredDNSBLZones
-            for zone in unanswered.timedOut { dnsblTimeouts.update(zone) { $0 += 1 } }
-            for zone in unanswered.failed { dnsblFailures.update(zone) { $0 += 1 } }
+        if record.event == "dnsbl", let detail = record.detail {
+            for item in detail.split(separator: ",") {
+                let words = item.split(separator: " ")
+                if words.count == 3, words[1] == "timed", words[2] == "out" {
+                    dnsblTimeouts.update(String(words[0])) { $0 += 1 }
+                } else if words.count == 2, words[1] == "failed" {
+                    dnsblErrors.update(String(words[0])) { $0 += 1 }
+                }
+            }
         }
         var tarpit = 0
         if let milliseconds = record.tarpitMs, milliseconds > 0 {

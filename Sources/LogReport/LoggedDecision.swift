@@ -14,7 +14,7 @@ public struct LoggedDecision: Sendable, Equatable {
     public var rcpt: String?
     public var dnsblHits: [String]
     public var tarpitMs: Int?
-    /// Free text; the report reads it only on `dnsbl` records (the zones that timed out).
+    /// Free text; on `dnsbl` records it names the zones that timed out or failed.
     public var detail: String?
 
     public init(timestamp: String, event: String, session: String? = nil, client: String? = nil,
@@ -84,23 +84,6 @@ public struct LoggedDecision: Sendable, Equatable {
 
     /// `ts` as milliseconds since the epoch (`ReportTime`), or nil when it is not ISO 8601.
     public var instant: Int? { ReportTime.parseISO8601(timestamp) }
-
-    /// The DNSBL zones a `dnsbl` record names as unanswered in its `detail`
-    /// (`bl.example timed out, other.example failed`): the zones that timed out and those that
-    /// failed. Empty for every other record.
-    public var unansweredDNSBLZones: (timedOut: [String], failed: [String]) {
-        guard event == "dnsbl", session != nil, let detail else { return ([], []) }
-        var timedOut: [String] = []
-        var failed: [String] = []
-        for item in detail.split(separator: ", ") {
-            if item.hasSuffix(" timed out") {
-                timedOut.append(String(item.dropLast(" timed out".count)))
-            } else if item.hasSuffix(" failed") {
-                failed.append(String(item.dropLast(" failed".count)))
-            }
-        }
-        return (timedOut, failed)
-    }
 
     /// True for a refusal of any kind: `reject`, `tempfail` or `drop`.
     public var isRefusal: Bool {

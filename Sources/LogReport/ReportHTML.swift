@@ -2,7 +2,7 @@
 ///
 /// Sections: the totals; decisions per hour stacked by reason; sessions per hour; tarpit time
 /// held per hour; the top clients (by sessions), the top refused clients and the top refused
-/// recipients; DNSBL hits, timeouts and failures per zone. Charts are inline SVG drawn here,
+/// recipients; DNSBL hits, timeouts and errors per zone. Charts are inline SVG drawn here,
 /// with labelled axes and a legend; style is one inline `<style>` element.
 ///
 /// Why self-contained and script-free: the page is mailed around and opened from disk, maybe
@@ -169,17 +169,17 @@ public enum ReportHTML {
         var zones: [String: [Double]] = [:]
         for (zone, hits) in summary.dnsblZones.values { zones[zone, default: [0, 0, 0]][0] += Double(hits) }
         for (zone, count) in summary.dnsblTimeouts.values { zones[zone, default: [0, 0, 0]][1] += Double(count) }
-        for (zone, count) in summary.dnsblFailures.values { zones[zone, default: [0, 0, 0]][2] += Double(count) }
-        guard !zones.isEmpty else { return empty("No DNSBL hits, timeouts or failures in the log.") }
+        for (zone, count) in summary.dnsblErrors.values { zones[zone, default: [0, 0, 0]][2] += Double(count) }
+        guard !zones.isEmpty else { return empty("No DNSBL hits, timeouts or errors in the log.") }
         let rows = zones.sorted {
             let first = $0.value.reduce(0, +), second = $1.value.reduce(0, +)
             return first != second ? first > second : $0.key < $1.key
         }.prefix(top).map { (label: $0.key, values: $0.value) }
         let chart = SVGRankChart(
-            title: "DNSBL hits, timeouts and failures per zone", valueAxisTitle: "lookups",
+            title: "DNSBL hits, timeouts and errors per zone", valueAxisTitle: "lookups",
             series: [ChartSeries(name: "hits (client listed)", color: ChartSeries.palette[1]),
                      ChartSeries(name: "timeouts", color: ChartSeries.palette[4]),
-                     ChartSeries(name: "failures", color: ChartSeries.palette[5])],
+                     ChartSeries(name: "errors (SERVFAIL, bad reply)", color: ChartSeries.palette[5])],
             rows: Array(rows))
         return chart.render()
     }

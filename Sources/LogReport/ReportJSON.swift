@@ -10,7 +10,7 @@ import DecisionLog
 ///      "top_probed_recipients":[{"rcpt":"a@b","count":3,"overcount":0}],
 ///      "probed_recipients_exact":true,
 ///      "dnsbl_hits":[{"zone":"zen.spamhaus.org","hits":4}],
-///      "dnsbl_unanswered":[{"zone":"slow.example","timeouts":2,"failures":0}],
+///      "dnsbl_unanswered":[{"zone":"slow.example","dnsbl_timeout":2,"dnsbl_error":0}],
 ///      "tarpit_ms":12345,"tarpitted_replies":17,
 ///      "per_hour":[{"hour":"2026-11-30T08","sessions":12,"messages":3}],
 ///      "sessions":12,"messages":3}
@@ -43,8 +43,10 @@ public enum ReportJSON {
         let zones = summary.dnsblZones.values.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
         text += ",\"dnsbl_hits\":[" + zones.map { "{\"zone\":\(quoted($0.key)),\"hits\":\($0.value)}" }.joined(separator: ",") + "]"
 
-        text += ",\"dnsbl_unanswered\":[" + ReportText.unansweredZones(summary).map {
-            "{\"zone\":\(quoted($0.zone)),\"timeouts\":\($0.counts.timeouts),\"failures\":\($0.counts.failures)}"
+        let troubled = Set(summary.dnsblTimeouts.values.keys).union(summary.dnsblErrors.values.keys).sorted()
+        text += ",\"dnsbl_unanswered\":[" + troubled.map { zone in
+            "{\"zone\":\(quoted(zone)),\"dnsbl_timeout\":\(summary.dnsblTimeouts.values[zone] ?? 0),"
+                + "\"dnsbl_error\":\(summary.dnsblErrors.values[zone] ?? 0)}"
         }.joined(separator: ",") + "]"
 
         text += ",\"tarpit_ms\":\(summary.tarpitMilliseconds),\"tarpitted_replies\":\(summary.tarpittedReplies)"

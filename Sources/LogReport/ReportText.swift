@@ -53,11 +53,13 @@ public enum ReportText {
             for (zone, hits) in zones { rows.append(["\(hits)", zone]) }
             text += table(rows, rightAligned: [0])
         }
-        let unanswered = unansweredZones(summary)
-        if !unanswered.isEmpty {
-            text += "\nDNSBL lookups unanswered per zone\n"
-            var rows: [[String]] = [["timeouts", "failures", "zone"]]
-            for (zone, counts) in unanswered { rows.append(["\(counts.timeouts)", "\(counts.failures)", zone]) }
+        let troubled = Set(summary.dnsblTimeouts.values.keys).union(summary.dnsblErrors.values.keys).sorted()
+        if !troubled.isEmpty {
+            text += "\nDNSBL lookups without an answer per zone (counted as not listed)\n"
+            var rows: [[String]] = [["dnsbl_timeout", "dnsbl_error", "zone"]]
+            for zone in troubled {
+                rows.append(["\(summary.dnsblTimeouts.values[zone] ?? 0)", "\(summary.dnsblErrors.values[zone] ?? 0)", zone])
+            }
             text += table(rows, rightAligned: [0, 1])
         }
 
@@ -77,17 +79,6 @@ public enum ReportText {
             text += "  (\(summary.recordsWithoutHour) records with an unreadable ts are in the total only)\n"
         }
         return text
-    }
-
-    /// Zones with a DNSBL timeout or failure, most unanswered first.
-    static func unansweredZones(_ summary: LogSummary) -> [(zone: String, counts: (timeouts: Int, failures: Int))] {
-        var zones: [String: (timeouts: Int, failures: Int)] = [:]
-        for (zone, count) in summary.dnsblTimeouts.values { zones[zone, default: (0, 0)].timeouts += count }
-        for (zone, count) in summary.dnsblFailures.values { zones[zone, default: (0, 0)].failures += count }
-        return zones.map { (zone: $0.key, counts: $0.value) }.sorted {
-            let first = $0.counts.timeouts + $0.counts.failures, second = $1.counts.timeouts + $1.counts.failures
-            return first != second ? first > second : $0.zone < $1.zone
-        }
     }
 
     /// `12.345 s` from milliseconds.

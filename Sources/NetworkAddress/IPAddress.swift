@@ -5,7 +5,7 @@
 /// in any spelling) becomes the IPv4 address itself.
 ///
 /// Why: a dual-stack listener reports IPv4 clients as `::ffff:a.b.c.d`; the policy,
-/// `trusted_networks` and the decision log must all see one client, `a.b.c.d` (SPEC section 7).
+/// `trusted_networks` and the decision log must all see one client, `a.b.c.d` (relayguard(8), DECISION LOG).
 ///
 /// Why the dotted quad is strict (exactly four decimal parts, no leading zeros): `inet_aton`
 /// reads `010.0.0.1` as octal and `10.1` as `10.0.0.1`; an administrator's `010` is

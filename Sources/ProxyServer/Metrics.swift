@@ -54,7 +54,7 @@ final class Metrics {
             if record.decision == .accept { messageBytes += record.bytes ?? 0 }
         case .reload:
             reloads[record.decision == .accept ? "applied" : "failed", default: 0] += 1
-        case .connect, .helo, .mail, .rcpt, .data, .command, .tls, .auth, .disconnect, .dnsbl, .error:
+        case .connect, .helo, .mail, .rcpt, .data, .command, .tls, .auth, .disconnect, .dnsbl, .error, .control, .shutdown:
             break
         }
         if record.reason == .backendUnavailable { backendFailures += 1 }

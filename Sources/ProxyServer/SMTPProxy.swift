@@ -3,7 +3,7 @@
 // Contract: `start()` binds every `listen` address; each accepted client is checked against
 // the harvest block table and the connection limits, then handed to a new `SessionDriver`
 // with a snapshot of the current policy. `reload(_:recipientMap:)` swaps the policy for new
-// sessions only (SPEC: sessions in progress keep the policy they started with).
+// sessions only (the man pages: sessions in progress keep the policy they started with).
 // `beginDrain()` stops accepting; `shutdownSessions()` answers 421 to those left.
 // Everything runs on the loop thread.
 import DecisionLog
@@ -23,17 +23,23 @@ public final class SMTPProxy {
     /// The STARTTLS certificate, when `tls_cert_file` and `tls_key_file` are set.
     private var tlsContext: TLSServerContext?
     /// The DNSBL lookups, when `dnsbl_sites` names any.
-    private var dnsbl: DNSBLChecker?
-    private let logWriter: DecisionLogWriter
-    private var listeners: [Listener] = []
-    private var sessions: [ObjectIdentifier: SessionDriver] = [:]
+    var dnsbl: DNSBLChecker?
+    let logWriter: DecisionLogWriter
+    var listeners: [Listener] = []
+    var sessions: [ObjectIdentifier: SessionDriver] = [:]
+    /// The counters `/metrics` and `ctl stats` show, counted from the records as they are logged.
+    let metrics = Metrics()
+    private var metricsServer: MetricsServer?
+    private var controlServer: ControlServer?
     private var connectionsPerClient: [IPAddress: Int] = [:]
-    private var harvestBlocks: HarvestBlockTable<MonotonicClock.Instant>
+    var harvestDefence: HarvestDefence<MonotonicClock.Instant>
     private var nextSessionNumber: UInt32
     /// Called when the last session ended after `beginDrain()`.
     public var onDrained: (() -> Void)?
     private var draining = false
     private var logFlushScheduled = false
+    /// "backend unreachable" on stderr, at most once a minute (operational lines).
+    private lazy var backendAlarm = BackendAlarm(backend: "\(configuration.backend)")
 
     /// Loads the STARTTLS certificate of `configuration`, if it names one.
     public static func loadTLS(_ configuration: Configuration) throws(TLSError) -> TLSServerContext? {
@@ -47,9 +53,12 @@ public final class SMTPProxy {
         self.configuration = configuration
         self.settings = SessionSettings(configuration: configuration, recipientMap: recipientMap)
         self.logWriter = log
-        self.harvestBlocks = HarvestBlockTable(blockTime: configuration.harvestBlockTime)
+        self.harvestDefence = HarvestDefence(configuration: configuration)
         // Session ids start at a random point so that ids from two runs rarely collide in a log.
         self.nextSessionNumber = UInt32.random(in: 0...UInt32.max)
+        // A log writer that falls behind holds new work (SMTPProxy+LogBackpressure.swift).
+        log.attach(to: loop)
+        log.onBehindChange = { [unowned self] behind in logWriterBehindChanged(behind) }
     }
 
     /// The addresses actually bound (with the kernel's port when port 0 was asked for).
@@ -65,9 +74,24 @@ public final class SMTPProxy {
             }
             listeners.append(listener)
         }
+        if let spec = configuration.metricsListen {
+            metricsServer = try MetricsServer(address: SocketAddress(spec), loop: loop) { [unowned self] in
+                metrics.exposition(gauges)
+            }
+        }
+        if let path = configuration.controlSocket {
+            // Without its control socket relayguard still serves mail: said loudly, not fatal
+            // (e.g. /run/relayguard does not exist when started by hand).
+            do {
+                controlServer = try ControlServer(path: path, loop: loop, target: self)
+            } catch {
+                StandardErrorLine.write("relayguard: warning: no control socket: \(error)")
+                note(.error, reason: nil, detail: "no control socket: \(error)")
+            }
+        }
         dnsbl = try DNSBLChecker.make(configuration: configuration, loop: loop)
         startZoneHealthChecks()
-        // Expired harvest blocks are dropped now and then, so the table stays small.
+        // Expired harvest blocks and refusal counts are dropped now and then.
         schedulePrune()
     }
 
@@ -83,9 +107,7 @@ public final class SMTPProxy {
         if configuration.listen != self.configuration.listen { needRestart.append("listen") }
         if configuration.user != self.configuration.user { needRestart.append("user") }
         if configuration.log != self.configuration.log { needRestart.append("log") }
-        if configuration.harvestBlockTime != self.configuration.harvestBlockTime {
-            harvestBlocks.blockTime = configuration.harvestBlockTime
-        }
+        harvestDefence.apply(configuration)
         self.configuration = configuration
         self.tlsContext = tls
         if dnsblChanged {
@@ -117,9 +139,17 @@ public final class SMTPProxy {
         log(DecisionRecord(timestamp: Timestamp(millisecondsSinceEpoch: 0), event: event, reason: reason, detail: LogText(detail)))
     }
 
+    /// The gauges a scrape reads now.
+    var gauges: Metrics.Gauges {
+        Metrics.Gauges(sessionsActive: sessions.count, tarpitSessions: sessions.values.filter(\.isTarpitting).count,
+                       harvestBlocksActive: harvestDefence.blocks.blocks(now: loop.now()).count)
+    }
+
     /// Stops accepting; `onDrained` runs when the last session has ended.
     public func beginDrain() {
         draining = true
+        metricsServer?.close()
+        controlServer?.close()
         for listener in listeners { listener.close() }
         listeners.removeAll()
         // Sessions between transactions end now (421 4.3.2); the others when theirs is over.
@@ -140,6 +170,10 @@ public final class SMTPProxy {
     func log(_ record: DecisionRecord) {
         var stamped = record
         stamped.timestamp = WallClock.now()
+        metrics.count(stamped)
+        if record.reason == .backendUnavailable, record.session != nil {
+            backendAlarm.record(detail: record.detail.map { String(decoding: $0.bytes, as: UTF8.self) }, now: loop.now())
+        }
         logWriter.write(stamped)
         if !logFlushScheduled {
             logFlushScheduled = true
@@ -152,8 +186,19 @@ public final class SMTPProxy {
 
     public func flushLog() { logWriter.flush() }
 
+    /// The DNSBL sites whose lookups the metrics count by zone.
+    var configurationForMetrics: Configuration { configuration }
+
     func blockHarvester(_ client: IPAddress) {
-        harvestBlocks.block(client, now: loop.now())
+        harvestDefence.block(client, now: loop.now())
+    }
+
+    /// Counts one refused RCPT of an untrusted, unauthenticated `client` towards
+    /// `client_refusal_limit`, across its sessions. True when this refusal reached the limit:
+    /// the client (its IPv6 prefix) is blocked for `harvest_block_time` from now, and the
+    /// record of this refusal gets reason `client_refusal_limit`.
+    public func countRefusal(from client: IPAddress, at now: MonotonicClock.Instant) -> Bool {
+        harvestDefence.countRefusal(from: client, now: now)
     }
 
     func sessionEnded(_ session: SessionDriver) {
@@ -166,13 +211,14 @@ public final class SMTPProxy {
     }
 
     func accept(_ connection: BufferedConnection) {
+        metrics.countConnection()
         let peerAddress = connection.peerAddress
         let client = peerAddress.ipAddress
         let server = connection.localAddress ?? peerAddress
         let sessionID = makeSessionID()
         let hostname = settings.hostname
 
-        if harvestBlocks.isBlocked(client, now: loop.now()) {
+        if harvestDefence.isBlocked(client, now: loop.now()) {
             refuseAtConnect(connection, sessionID: sessionID, client: client,
                             reply: Reply(421, "4.7.0", "\(hostname) Too many invalid recipients; try again later"), reason: .harvestBlocked)
             return
@@ -217,10 +263,27 @@ public final class SMTPProxy {
     /// Zone health (RFC 5782 test points) at start and every five minutes; a zone disabled or
     /// re-enabled is logged loudly, on stderr too.
     private func startZoneHealthChecks() {
+        // DNS servers not answering: said after every probe round while it lasts (at start,
+        // then every recheck), and once when they answer again.
+        var serversSilent = false
+        let servers = configuration.dnsServers.isEmpty ? "of /etc/resolv.conf"
+            : configuration.dnsServers.map(\.description).joined(separator: ", ")
+        dnsbl?.onServersAnswering = { [weak self] answering in
+            guard let self else { return }
+            if !answering {
+                serversSilent = true
+                let what = "DNS servers \(servers) not answering: no DNSBL test-point lookup got an answer; DNSBL checks fail open"
+                OperationalLog.warning(what)
+                note(.dnsbl, reason: .dnsblTimeout, detail: what)
+            } else if serversSilent {
+                serversSilent = false
+                OperationalLog.info("DNS servers \(servers) answering again")
+            }
+        }
         dnsbl?.startHealthChecks { [weak self] transition in
             guard let self else { return }
             note(.dnsbl, reason: transition.isAlarm ? .dnsblError : nil, detail: transition.description)
-            if transition.isAlarm { StandardErrorLine.write("relayguard: \(transition.description)") }
+            if transition.isAlarm { OperationalLog.write(transition.to.isEnabled ? .info : .warning, transition.description) }
         }
     }
 
@@ -233,7 +296,7 @@ public final class SMTPProxy {
     private func schedulePrune() {
         _ = loop.schedule(after: .seconds(60)) { [weak self] in
             guard let self else { return }
-            harvestBlocks.prune(now: loop.now())
+            harvestDefence.prune(now: loop.now())
             schedulePrune()
         }
     }

@@ -31,6 +31,12 @@ final class SessionDriver {
     /// The backend link to open after the DNSBL result (reject-at-connect).
     private var deferredBackend: (SocketAddress, Duration)?
     private var tarpitTimer: TimerHandle?
+    /// When the oldest command still unanswered went to the backend (the reply-latency metric).
+    private var backendSentAt: MonotonicClock.Instant?
+    /// The session's state, for `ctl sessions`.
+    var stateName: String { machine.stateName }
+    /// A tarpit delay is running for this session's next reply.
+    var isTarpitting: Bool { tarpitTimer != nil }
     private var idleTimer: TimerHandle?
     private var backendTimer: TimerHandle?
     let clientAddress: IPAddress
@@ -85,7 +91,13 @@ final class SessionDriver {
             switch result {
             case .success(let link):
                 backend = link
-                link.onRead = { [unowned self] bytes in perform(machine.receivedFromBackend(Array(bytes))) }
+                link.onRead = { [unowned self] bytes in
+                    if let sent = backendSentAt {
+                        backendSentAt = nil
+                        proxy.metrics.observeBackendLatency(sent.duration(to: client.loop.now()))
+                    }
+                    perform(machine.receivedFromBackend(Array(bytes)))
+                }
                 link.onEndOfInput = { [unowned self] in backendLost("backend closed the connection") }
                 link.onError = { [unowned self] error in backendLost("backend link failed: \(error)") }
                 link.onWriteQueueDrained = { [unowned self] in adjustClientReading() }
@@ -100,6 +112,7 @@ final class SessionDriver {
     func dnsblResolved(_ result: DNSBLResult) {
         dnsblCheck = nil
         guard !ended else { return }
+        proxy.metrics.count(result, sites: proxy.configurationForMetrics.dnsblSites)
         perform(machine.dnsblResolved(result))
         if !ended, let (address, timeout) = deferredBackend {
             deferredBackend = nil
@@ -158,6 +171,7 @@ final class SessionDriver {
     }
 
     private func perform(_ actions: [SessionAction]) {
+        var clientRefusalLimitReached = false
         for action in actions {
             switch action {
             case .sendToClient(let bytes):
@@ -169,9 +183,11 @@ final class SessionDriver {
                 }
                 tls = connection
             case .sendToBackend(let bytes):
+                if backendSentAt == nil { backendSentAt = client.loop.now() }
                 backend?.write(bytes)
             case .setTimer(let timer, let delay):
                 cancel(timer)
+                guard !ended else { continue }   // its closure must never outlive the session
                 let handle = client.loop.schedule(after: delay) { [unowned self] in
                     clearHandle(timer)
                     perform(machine.timerFired(timer))
@@ -187,7 +203,9 @@ final class SessionDriver {
             case .blockClient:
                 proxy.blockHarvester(clientAddress)
             case .countRefusal:
-                break
+                // Across sessions (client_refusal_limit). Counted now; the machine hears of the
+                // limit once this list is done, so its 421 follows the actions of the refusal.
+                if proxy.countRefusal(from: clientAddress, at: client.loop.now()) { clientRefusalLimitReached = true }
             case .resumeNextTurn:
                 client.loop.runSoon { [self] in
                     if !ended { perform(machine.resume()) }
@@ -202,7 +220,16 @@ final class SessionDriver {
                 end()
             }
         }
+        if clientRefusalLimitReached && !ended {
+            perform(machine.clientRefusalLimitReached())
+            return
+        }
         if !ended { adjustClientReading() }
+    }
+
+    /// The decision log's writer fell behind or caught up: pause or resume reading commands.
+    func logBackpressureChanged() {
+        adjustClientReading()
     }
 
     private func adjustClientReading() {
@@ -216,6 +243,7 @@ final class SessionDriver {
         let backendBacklog = backend?.pendingWriteBytes ?? 0
         let shouldPause = backendBacklog > Self.maxBackendBacklog || machine.heldClientBytes > Self.maxHeldClientBytes
             || machine.clientOutputBacklogged
+            || (proxy.isLogBackpressured && !machine.isReceivingMessage)  // commands wait for the log writer
         if shouldPause && !client.isReadingPaused {
             client.pauseReading()
         } else if !shouldPause && client.isReadingPaused {
@@ -239,13 +267,10 @@ final class SessionDriver {
         client.onEndOfInput = nil
         client.onError = nil
         client.onWriteQueueDrained = nil
-        client.closeAfterFlush()
-        if client.isOpen {
-            // A client that stops reading (a zero TCP window) must not keep a finished session's
-            // socket, outside every limit, for ever: the final flush gets a deadline.
-            let connection = client
-            _ = client.loop.schedule(after: Self.finalFlushTimeout) { connection.close() }
-        }
+        // A client that stops reading (a zero TCP window) must not keep a finished session's
+        // socket, outside every limit, for ever: its last replies get a deadline to be delivered,
+        // then a reset, so the kernel drops them instead of holding them for minutes.
+        client.closeWhenDelivered(within: Self.finalFlushTimeout)
         proxy.sessionEnded(self)
     }
 

@@ -1,4 +1,4 @@
-/// One relay attempt of the open-relay audit (SPEC section 8): the envelope the auditor sends
+/// One relay attempt of the open-relay audit (relayguard(8), audit): the envelope the auditor sends
 /// with `MAIL FROM` and `RCPT TO`, exactly as written on the wire, angle brackets included.
 ///
 /// Every case is a relay attempt: its recipient is meant for a domain the server must not relay

@@ -1,4 +1,4 @@
-/// The open-relay audit's cases (SPEC section 8): the relay article's seven tests, then the
+/// The open-relay audit's cases (relayguard(8), audit): the relay article's seven tests, then the
 /// classic relay-test address forms that old mail servers turned into real relay.
 ///
 /// Every case sends mail to the external domain, whatever form the address takes; none of them

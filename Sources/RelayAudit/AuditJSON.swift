@@ -1,15 +1,15 @@
 import DecisionLog
-/// The audit as one JSON document for scripts (SPEC section 8):
+/// The audit as one JSON document for scripts (relayguard(8), audit):
 ///
 ///     {"target":"…","local_domain":"…","external_domain":"…","server_name":"…","cases":[
 ///     {"name":"…","mail":"…","rcpt":"…","code":550,"reply":"…","verdict":"pass"},
 ///     …
-///     ],"passed":N,"failed":M,"inconclusive":K}
+///     ],"passed":N,"failed":M,"untested":K}
 ///
 /// `code` is a JSON number, or `null` when the server sent no reply (closed, timed out).
 /// `mail` and `rcpt` are the paths as sent, angle brackets included; `reply` is the reply
 /// text (or what happened instead), never shortened; `verdict` is `pass`, `fail` or
-/// `inconclusive`. One case per line, so that the document also reads well in a terminal.
+/// `untested`. One case per line, so that the document also reads well in a terminal.
 public enum AuditJSON {
     public static func render(_ report: AuditReport) -> String {
         var text = "{"
@@ -28,7 +28,7 @@ public enum AuditJSON {
             text += ",\"verdict\":" + JSONString.quoted(result.verdict.rawValue) + "}"
         }
         text += report.results.isEmpty ? "]" : "\n]"
-        text += ",\"passed\":\(report.passed),\"failed\":\(report.failed),\"inconclusive\":\(report.inconclusive)}\n"
+        text += ",\"passed\":\(report.passed),\"failed\":\(report.failed),\"untested\":\(report.untested)}\n"
         return text
     }
 }

@@ -1,11 +1,13 @@
-/// The command line of `relayguard audit` (SPEC section 2), parsed:
+/// The command line of `relayguard audit` (relayguard(8), COMMANDS), parsed:
 ///
 ///     audit HOST[:PORT] [--local-domain D] [--external-domain D] [--json] [--timeout DURATION]
+///           [--source ADDR]
 ///
 /// HOST is a host name, an IPv4 address, or an IPv6 address in brackets (`[::1]:2525`; a bare
 /// IPv6 address without a port is accepted too). PORT defaults to 25. `--timeout` is the wait
 /// for each reply and for the connection, default 60s (`250ms`, `30s`, `2m`, or seconds);
-/// generous because a tarpit delays every refusal. Options may also be written `--key=value`.
+/// generous because a tarpit delays every refusal. `--source` is the local IP address the auditor
+/// binds its connections to. Options may also be written `--key=value`.
 public struct AuditOptions: Sendable, Equatable {
     public var host: String
     public var port: Int
@@ -13,13 +15,16 @@ public struct AuditOptions: Sendable, Equatable {
     public var externalDomain: String
     public var json: Bool
     public var timeoutMilliseconds: Int
+    /// The local address to connect from (`--source`), as given.
+    public var source: String?
 
     public static let defaultPort = 25
     public static let defaultTimeoutMilliseconds = 60_000
 
     public init(host: String, port: Int = AuditOptions.defaultPort, localDomain: String? = nil,
                 externalDomain: String = AuditSite.defaultExternalDomain, json: Bool = false,
-                timeoutMilliseconds: Int = AuditOptions.defaultTimeoutMilliseconds) {
+                timeoutMilliseconds: Int = AuditOptions.defaultTimeoutMilliseconds, source: String? = nil) {
+        self.source = source
         self.host = host
         self.port = port
         self.localDomain = localDomain
@@ -49,6 +54,7 @@ public struct AuditOptions: Sendable, Equatable {
         var externalDomain: String?
         var json = false
         var timeout: Int?
+        var source: String?
         var index = 0
         func value(for option: String, inline: String?) throws(UsageError) -> String {
             if let inline { return inline }
@@ -81,6 +87,13 @@ public struct AuditOptions: Sendable, Equatable {
                     throw UsageError(message: "audit: bad --timeout '\(text)' (a duration such as 500ms, 60s, 2m)")
                 }
                 timeout = milliseconds
+            case "--source":
+                guard source == nil else { throw UsageError(message: "audit: --source given twice") }
+                let text = try value(for: option, inline: inline)
+                guard !text.isEmpty, text.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == ":" }) else {
+                    throw UsageError(message: "audit: bad --source '\(text)' (an IP address of this host)")
+                }
+                source = text
             default:
                 guard !argument.hasPrefix("-") || argument == "-" else {
                     throw UsageError(message: "audit: unknown option '\(argument)'")
@@ -94,7 +107,7 @@ public struct AuditOptions: Sendable, Equatable {
         let (host, port) = try hostAndPort(target)
         return AuditOptions(host: host, port: port, localDomain: localDomain,
                             externalDomain: externalDomain ?? AuditSite.defaultExternalDomain,
-                            json: json, timeoutMilliseconds: timeout ?? defaultTimeoutMilliseconds)
+                            json: json, timeoutMilliseconds: timeout ?? defaultTimeoutMilliseconds, source: source)
     }
 
     /// Splits `HOST[:PORT]`: `mx.example.org`, `192.0.2.25:2525`, `[2001:db8::25]:25`, `::1`.

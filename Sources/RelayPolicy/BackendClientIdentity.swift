@@ -1,4 +1,4 @@
-/// `backend_client_identity`: how the backend learns the real client (SPEC section 6).
+/// `backend_client_identity`: how the backend learns the real client (docs/ARCHITECTURE.md, protocol safety).
 public enum BackendClientIdentity: String, Sendable, CaseIterable {
     /// HAProxy PROXY protocol, text header.
     case proxyV1 = "proxy-v1"

@@ -1,5 +1,5 @@
 extension Configuration {
-    /// Every key of SPEC section 3, in table order, with its value written back in
+    /// Every key of relayguard.conf(5), in table order, with its value written back in
     /// configuration syntax, as `relayguard check-config` prints them (like `postconf`).
     ///
     /// Lists are joined with `, `; an empty list or an unset path is an empty value;
@@ -29,6 +29,7 @@ extension Configuration {
         case .invalidRecipientLimit: return String(invalidRecipientLimit)
         case .harvestBlockTime: return DurationSyntax.render(harvestBlockTime)
         case .errorLimit: return String(errorLimit)
+        case .junkCommandLimit: return String(junkCommandLimit)
         case .dnsblSites: return list(dnsblSites)
         case .dnsblThreshold: return String(dnsblThreshold)
         case .dnsblAction: return dnsblAction.rawValue
@@ -44,6 +45,13 @@ extension Configuration {
         case .tlsKeyFile: return tlsKeyFile ?? ""
         case .log: return log.description
         case .user: return user ?? ""
+        case .clientRefusalLimit: return String(clientRefusalLimit)
+        case .clientRefusalWindow: return DurationSyntax.render(clientRefusalWindow)
+        case .clientIPv6Prefix: return String(clientIPv6Prefix)
+        case .metricsListen: return metricsListen?.description ?? ""
+        case .controlSocket: return controlSocket ?? ""
+        case .shutdownGrace: return DurationSyntax.render(shutdownGrace)
+        case .pregreetAction: return pregreetAction.rawValue
         }
     }
 }

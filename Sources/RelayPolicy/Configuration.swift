@@ -1,7 +1,7 @@
 import NetworkAddress
 import DNSBL
 
-/// The whole configuration of relayguard: every key of SPEC section 3, already validated.
+/// The whole configuration of relayguard: every key of relayguard.conf(5), already validated.
 ///
 /// Build one with `ConfigurationParser.parse` (from the file) or `defaults(hostname:)`.
 /// A value of this type is always internally consistent: the parser refuses files that
@@ -37,6 +37,9 @@ public struct Configuration: Sendable, Equatable {
     public var harvestBlockTime: Duration
     /// `error_limit`: protocol errors in a session before `421` (at least 1).
     public var errorLimit: Int
+    /// `junk_command_limit`: NOOP, VRFY, EXPN, RSET and HELP in a session; beyond it each one
+    /// counts as an error (at least 1).
+    public var junkCommandLimit: Int
     /// `dnsbl_sites`: empty means no DNSBL lookups.
     public var dnsblSites: [DNSBLSite]
     /// `dnsbl_threshold`: score at or above which a client is listed (at least 1).
@@ -67,8 +70,25 @@ public struct Configuration: Sendable, Equatable {
     public var log: LogDestination
     /// `user`: when started as root, bind, then drop to this user.
     public var user: String?
+    /// `client_refusal_limit`: refused RCPTs from one client, across its sessions, within
+    /// `clientRefusalWindow`, before it is blocked for `harvestBlockTime` (at least 1).
+    public var clientRefusalLimit: Int
+    /// `client_refusal_window`: how far back refusals count (positive).
+    public var clientRefusalWindow: Duration
+    /// `client_ipv6_prefix`: IPv6 clients are counted and blocked per prefix of this many bits
+    /// (1 to 128).
+    public var clientIPv6Prefix: Int
+    /// `metrics_listen`: where Prometheus scrapes `/metrics`; nil: no metrics listener.
+    public var metricsListen: SocketAddressSpec?
+    /// `control_socket`: the Unix socket `relayguard ctl` talks to; nil: none.
+    public var controlSocket: String?
+    /// `shutdown_grace`: after SIGTERM, how long a session inside a mail transaction may take
+    /// to finish.
+    public var shutdownGrace: Duration = .seconds(30)
+    /// `pregreet_action`: what a client that sends before the greeting gets.
+    public var pregreetAction: PregreetAction = .reject
 
-    /// The defaults of SPEC section 3; `hostname` is the system host name, passed in
+    /// The defaults of relayguard.conf(5); `hostname` is the system host name, passed in
     /// because this module does not ask the system.
     public static func defaults(hostname: String) -> Configuration {
         Configuration(
@@ -89,6 +109,7 @@ public struct Configuration: Sendable, Equatable {
             invalidRecipientLimit: 10,
             harvestBlockTime: .seconds(600),
             errorLimit: 20,
+            junkCommandLimit: 100,
             dnsblSites: [],
             dnsblThreshold: 1,
             dnsblAction: .reject,
@@ -103,7 +124,12 @@ public struct Configuration: Sendable, Equatable {
             tlsCertFile: nil,
             tlsKeyFile: nil,
             log: .stderr,
-            user: nil
+            user: nil,
+            clientRefusalLimit: 30,
+            clientRefusalWindow: .seconds(3600),
+            clientIPv6Prefix: 64,
+            metricsListen: nil,
+            controlSocket: "/run/relayguard/control"
         )
     }
 }

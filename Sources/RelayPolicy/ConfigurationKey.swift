@@ -1,4 +1,4 @@
-/// Every key of the configuration file, in the order of SPEC section 3's table.
+/// Every key of the configuration file, in the order of relayguard.conf(5)'s table.
 ///
 /// `check-config` prints the settings in this order; the parser dispatches on it with an
 /// exhaustive switch, so a new key cannot be parsed without also being printed.
@@ -17,6 +17,7 @@ public enum ConfigurationKey: String, Sendable, CaseIterable {
     case invalidRecipientLimit = "invalid_recipient_limit"
     case harvestBlockTime = "harvest_block_time"
     case errorLimit = "error_limit"
+    case junkCommandLimit = "junk_command_limit"
     case dnsblSites = "dnsbl_sites"
     case dnsblThreshold = "dnsbl_threshold"
     case dnsblAction = "dnsbl_action"
@@ -32,4 +33,11 @@ public enum ConfigurationKey: String, Sendable, CaseIterable {
     case tlsKeyFile = "tls_key_file"
     case log
     case user
+    case clientRefusalLimit = "client_refusal_limit"
+    case clientRefusalWindow = "client_refusal_window"
+    case clientIPv6Prefix = "client_ipv6_prefix"
+    case metricsListen = "metrics_listen"
+    case controlSocket = "control_socket"
+    case shutdownGrace = "shutdown_grace"
+    case pregreetAction = "pregreet_action"
 }

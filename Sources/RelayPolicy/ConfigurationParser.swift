@@ -1,7 +1,7 @@
 import NetworkAddress
 import DNSBL
 
-/// Reads the text of a relayguard configuration file (SPEC section 3) into a `Configuration`.
+/// Reads the text of a relayguard configuration file (relayguard.conf(5)) into a `Configuration`.
 ///
 /// Pure: it is given the text and the file name (for messages) and opens nothing, so the
 /// daemon's reload can parse a new file and keep the old settings when this throws.
@@ -11,7 +11,8 @@ import DNSBL
 /// - syntax: `key = value` lines (see `ConfigurationLine`), unknown keys (with a
 ///   "did you mean" for near misses), duplicate keys (the second line);
 /// - values: addresses with ports 1 to 65535, networks without host bits, durations,
-///   whole numbers at least 1 for limits, absolute file paths, DNSBL sites, domains;
+///   whole numbers at least 1 for limits (an IPv6 prefix length: 1 to 128), absolute file
+///   paths, DNSBL sites, domains;
 /// - combinations, reported at the later of the lines involved: `tarpit_max_delay`
 ///   not below `tarpit_delay`; `tls_cert_file` and `tls_key_file` both or neither;
 ///   `recipient_check = map` needs `recipient_map`; `backend` is not one of relayguard's own
@@ -20,7 +21,7 @@ public enum ConfigurationParser {
     public static func parse(_ text: String, file: String, defaultHostname: String) throws(ConfigurationError) -> Configuration {
         var configuration = Configuration.defaults(hostname: defaultHostname)
         var lineOfKey: [ConfigurationKey: Int] = [:]
-        for line in try ConfigurationLine.split(text, file: file) {
+        for line in try ConfigurationLine.split(ConfigurationText.withoutByteOrderMark(text), file: file) {
             guard let key = ConfigurationKey(rawValue: line.key) else {
                 var message = "unknown key \"\(line.key)\""
                 if let suggestion = nearestKey(to: line.key) { message += " (did you mean \(suggestion)?)" }
@@ -86,6 +87,8 @@ public enum ConfigurationParser {
             configuration.harvestBlockTime = try DurationSyntax.parse(single(value))
         case .errorLimit:
             configuration.errorLimit = try limit(value)
+        case .junkCommandLimit:
+            configuration.junkCommandLimit = try limit(value)
         case .dnsblSites:
             configuration.dnsblSites = try items(value).map { (item) throws(ConfigurationValueError) in
                 try DNSBLSite(parsing: item)
@@ -138,6 +141,28 @@ public enum ConfigurationParser {
                 }
             }
             configuration.user = text.map(String.init)
+        case .clientRefusalLimit:
+            configuration.clientRefusalLimit = try limit(value)
+        case .clientRefusalWindow:
+            configuration.clientRefusalWindow = try positiveDuration(value)
+        case .clientIPv6Prefix:
+            let prefix = try limit(value)
+            guard prefix <= 128 else { throw ConfigurationValueError("an IPv6 prefix length is 1 to 128, not \(prefix)") }
+            configuration.clientIPv6Prefix = prefix
+        case .metricsListen:
+            configuration.metricsListen = try optionalSingle(value).map { (text) throws(ConfigurationValueError) in
+                try SocketAddressSpec(parsing: text, defaultPort: nil)
+            }
+        case .controlSocket:
+            let text = try optionalSingle(value)
+            if let text, !text.hasPrefix("/") {
+                throw ConfigurationValueError("expected an absolute path, or nothing for no control socket, not \"\(text)\"")
+            }
+            configuration.controlSocket = text.map(String.init)
+        case .shutdownGrace:
+            configuration.shutdownGrace = try DurationSyntax.parse(single(value))
+        case .pregreetAction:
+            configuration.pregreetAction = try choice(value)
         }
     }
 

@@ -10,7 +10,7 @@ import NetworkAddress
 ///   but not `example.org` itself — list both to get both, as with Postfix's leading-dot form;
 /// - `[192.0.2.1]` or `[IPv6:2001:db8::1]` makes that address literal local.
 ///
-/// Domains compare case-insensitively and without a trailing dot (SPEC section 4).
+/// Domains compare case-insensitively and without a trailing dot (relayguard.conf(5), RELAY DECISION).
 /// Address literals compare by address, not by text, so `[IPv6:2001:DB8:0::1]` matches
 /// `[IPv6:2001:db8::1]`.
 public struct DomainMatcher: Sendable, Equatable {

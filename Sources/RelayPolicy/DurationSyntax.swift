@@ -1,7 +1,7 @@
 import NetworkAddress
 
 /// Durations in the configuration: a whole number with a unit, `250ms`, `5s`, `10m`, `1h`,
-/// `1d`; a bare number is seconds (SPEC section 3). `d` (days) is accepted beyond the SPEC's
+/// `1d`; a bare number is seconds (relayguard.conf(5)). `d` (days) is accepted beyond the documented
 /// list, as in Postfix, for long `harvest_block_time` values.
 ///
 /// Why no fractions (`1.5s`): Postfix has none either; write `1500ms`.

@@ -1,4 +1,4 @@
-/// `recipient_check`: who decides whether a local recipient exists (SPEC section 5).
+/// `recipient_check`: who decides whether a local recipient exists (relayguard.conf(5), tarpit and harvest keys).
 public enum RecipientCheck: String, Sendable, CaseIterable {
     /// relayguard's own list, `recipient_map`.
     case map

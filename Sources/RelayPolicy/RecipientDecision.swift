@@ -1,7 +1,7 @@
 import DecisionLog
 import SMTPProtocol
 
-/// The outcome of the relay decision for one `RCPT TO` (SPEC section 4).
+/// The outcome of the relay decision for one `RCPT TO` (relayguard.conf(5), RELAY DECISION).
 public struct RecipientDecision: Sendable, Equatable {
     public enum Outcome: Sendable, Equatable {
         /// Forward the RCPT, original bytes, to the backend; its reply is the answer.
@@ -86,7 +86,7 @@ public enum RecipientRefusal: Sendable, Equatable, CaseIterable {
         }
     }
 
-    /// Whether its reply waits for the tarpit: every 5xx to RCPT does (SPEC section 5), a
+    /// Whether its reply waits for the tarpit: every 5xx to RCPT does (relayguard.conf(5), tarpit and harvest keys), a
     /// syntax error included; the backend's 503 (out of sequence, not a probe) does not.
     public var isTarpitted: Bool {
         switch self {

@@ -1,9 +1,12 @@
 /// relayguard's own list of the recipients that exist behind the backend
-/// (`recipient_check = map`, SPEC section 5).
+/// (`recipient_check = map`, relayguard.conf(5), tarpit and harvest keys).
 ///
 /// One entry per line: `user@domain` accepts that address, `@domain` accepts every address
-/// of the domain. Blank lines and lines starting with `#` are ignored; leading and trailing
-/// white space is ignored. Entries compare case-insensitively, domains without a trailing dot.
+/// of the domain. The file may be a Postfix lookup-table source (`virtual`, `vmailbox`): the
+/// first field of a line is the address and the rest of the line (the table's value) is
+/// ignored; a line that starts with white space continues the previous entry's value and is
+/// ignored too. Blank lines and lines starting with `#` are ignored. Entries compare
+/// case-insensitively, domains without a trailing dot. A UTF-8 byte order mark is skipped.
 ///
 /// Why case-insensitive local parts: RFC 5321 lets a server treat local parts as case-sensitive,
 /// but no mail administrator keeps `Alice` and `alice` as different mailboxes, and Postfix's
@@ -18,13 +21,15 @@ public struct RecipientMap: Sendable, Equatable {
     /// Parses the map file's text. `file` names the file in errors (`FILE:LINE: what`).
     public init(parsing text: String, file: String) throws(ConfigurationError) {
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        let text = ConfigurationText.withoutByteOrderMark(text)
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
-            let line = rawLine.trimmingWhitespace()
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            if line.contains(where: { $0 == " " || $0 == "\t" }) {
-                throw ConfigurationError(file: file, line: lineNumber, message: "recipient map entry must be one address, got \"\(line)\"")
-            }
+            // A continuation line (Postfix table source): part of the previous entry's value.
+            if let first = rawLine.first, first == " " || first == "\t" { continue }
+            let trimmed = rawLine.trimmingWhitespace()
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            // The first field is the address; the rest is a Postfix table's value.
+            let line = trimmed.prefix { $0 != " " && $0 != "\t" }
             guard let at = line.lastIndex(of: "@") else {
                 throw ConfigurationError(file: file, line: lineNumber, message: "recipient map entry \"\(line)\" needs a domain: use user@domain or @domain")
             }

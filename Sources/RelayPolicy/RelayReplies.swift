@@ -1,7 +1,7 @@
 import SMTPProtocol
 
 /// Every reply the relay decision writes, in one place, so their wording stays consistent
-/// and the unknown-user text is the same for every address and domain (SPEC section 5).
+/// and the unknown-user text is the same for every address and domain (relayguard.conf(5), tarpit and harvest keys).
 public enum RelayReplies {
     public static let badRecipientSyntax = Reply(501, "5.1.3", "Bad recipient address syntax")
     public static func unqualified(_ address: String) -> Reply {

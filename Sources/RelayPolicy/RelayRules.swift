@@ -1,7 +1,7 @@
 import DecisionLog
 import SMTPProtocol
 
-/// The relay decision at RCPT time: SPEC section 4, rule by rule. The first rule that
+/// The relay decision at RCPT time: relayguard.conf(5), RELAY DECISION, rule by rule. The first rule that
 /// decides, decides. Pure: the session supplies the parsed path and the client's standing.
 ///
 /// Why refuse at RCPT rather than accept and bounce: the servers of the relay article accept

@@ -1,5 +1,5 @@
 /// The per-session counters behind `invalid_recipient_limit` and `error_limit`
-/// (SPEC section 5). They survive RSET: a harvester cannot reset them by starting a new
+/// (relayguard.conf(5), tarpit and harvest keys). They survive RSET: a harvester cannot reset them by starting a new
 /// transaction, only by reconnecting — and reaching the recipient limit blocks reconnecting.
 public struct SessionLimits: Sendable, Equatable {
     public let invalidRecipientLimit: Int

@@ -1,5 +1,5 @@
 /// How long relayguard waits before writing the n-th refused-RCPT reply of a session
-/// (SPEC section 5): min(n × `tarpit_delay`, `tarpit_max_delay`). A delay of zero disables it.
+/// (relayguard.conf(5), tarpit and harvest keys): min(n × `tarpit_delay`, `tarpit_max_delay`). A delay of zero disables it.
 ///
 /// Why a growing delay: one mistyped address costs a real sender a few seconds once; a
 /// harvester probing thousands of addresses pays for every one, and pays more the longer it

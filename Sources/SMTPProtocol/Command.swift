@@ -1,7 +1,7 @@
 /// One client command line, classified and parsed by `CommandParser`.
 ///
 /// Recognised-but-refused commands (`bdat`, `xclient`, `xforward`, `etrn`, `turn`) carry no
-/// arguments: they are never forwarded, so their arguments are not examined (SPEC section 6).
+/// arguments: they are never forwarded, so their arguments are not examined (docs/ARCHITECTURE.md, protocol safety).
 public enum Command: Equatable, Hashable, Sendable {
     case helo(String)
     case ehlo(String)

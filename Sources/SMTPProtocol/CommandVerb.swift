@@ -1,5 +1,5 @@
 /// The SMTP verbs relayguard recognises, spelled as on the wire (upper case), and the one
-/// table of what each may do (SPEC section 6). The parser reads it for arguments; the session
+/// table of what each may do (docs/ARCHITECTURE.md, protocol safety). The parser reads it for arguments; the session
 /// reads it for grouping, sequence and handling. A new command is one case here and one row
 /// in `rules`; the exhaustive switches then say everywhere else it must be handled.
 ///

@@ -1,4 +1,4 @@
-/// Rewrites the backend's EHLO reply into the one relayguard relays to the client (SPEC section 6).
+/// Rewrites the backend's EHLO reply into the one relayguard relays to the client (docs/ARCHITECTURE.md, protocol safety).
 ///
 /// The first line (the greeting) is kept, or replaced by relayguard's `hostname` when given.
 /// Each following line is an extension: its keyword is the first word, up to a space or `=`,
@@ -9,7 +9,7 @@
 public struct EHLOFilter: Sendable {
     /// Extensions never relayed to the client (upper case), whatever the session state.
     public static let droppedKeywords: Set<String> = [
-        // Why: BDAT chunk bytes cannot be checked for smuggling; BDAT is refused with 502 (SPEC 6).
+        // Why: BDAT chunk bytes cannot be checked for smuggling; BDAT is refused with 502 (docs/ARCHITECTURE.md, protocol safety).
         "CHUNKING",
         // Why: BINARYMIME is only usable with BDAT, which is not allowed.
         "BINARYMIME",
@@ -17,7 +17,7 @@ public struct EHLOFilter: Sendable {
         "XCLIENT",
         // Why: XFORWARD would let the client forge the client identity in the backend's logs.
         "XFORWARD",
-        // Why: ETRN is refused with 502 (SPEC 6); advertising it would invite it.
+        // Why: ETRN is refused with 502 (docs/ARCHITECTURE.md, protocol safety); advertising it would invite it.
         "ETRN",
         // Why: the backend's STARTTLS would encrypt past relayguard; relayguard offers its own.
         "STARTTLS",
@@ -37,7 +37,7 @@ public struct EHLOFilter: Sendable {
     ///   - offerSTARTTLS: true when TLS is configured and the session is not yet inside TLS
     ///     (RFC 3207: STARTTLS must not be offered again after the handshake).
     ///   - offerAUTH: true only once the session is inside TLS.
-    ///     Why: AUTH in plaintext would expose passwords, and SPEC 4 grants relay only to AUTH after STARTTLS.
+    ///     Why: AUTH in plaintext would expose passwords, and relayguard.conf(5), RELAY DECISION grants relay only to AUTH after STARTTLS.
     public init(offerSTARTTLS: Bool, offerAUTH: Bool) {
         self.offerSTARTTLS = offerSTARTTLS
         self.offerAUTH = offerAUTH

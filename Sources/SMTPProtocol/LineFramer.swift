@@ -13,7 +13,7 @@
 ///   the stream was cut.
 ///
 /// Why: the backend trusts relayguard, so the framer must see exactly the lines the backend
-/// would see (SPEC section 6). A tail of an overlong line read as a new command would let a
+/// would see (docs/ARCHITECTURE.md, protocol safety). A tail of an overlong line read as a new command would let a
 /// client smuggle a command past policy; a bare LF read as a line end is SMTP smuggling.
 ///
 /// Memory: the buffer holds what was appended and not yet consumed; bytes of an overlong line

@@ -9,7 +9,7 @@
 /// local part and domain measured as sent).
 ///
 /// Why a path without a domain parses: `<postmaster>` must be accepted (RFC 5321 section 4.5.1)
-/// and every other unqualified address refused as `unqualified_recipient` (SPEC section 4,
+/// and every other unqualified address refused as `unqualified_recipient` (relayguard.conf(5), RELAY DECISION,
 /// rules 2 and 3), so `<user%remote.example>`, `<remote!user>` and `<"user@remote.example">`
 /// come back as bare local parts (domain nil) for the relay policy to judge, never guessed at.
 /// A source route followed by a bare local part is not a path and is a syntax error.

@@ -3,7 +3,7 @@ import SMTPProtocol
 import NetworkAddress
 
 /// The first bytes the backend receives on a session's link: how it learns the real client
-/// (`backend_client_identity`, SPEC sections 3 and 6).
+/// (`backend_client_identity`, relayguard.conf(5) and docs/ARCHITECTURE.md, protocol safety).
 ///
 /// Why this matters: without it the backend sees every client as relayguard's own address,
 /// and a backend that trusts that address (mynetworks) would relay for anyone.

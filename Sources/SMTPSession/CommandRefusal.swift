@@ -2,7 +2,7 @@ import DecisionLog
 import SMTPProtocol
 
 /// Every reply relayguard writes to refuse a command, with the reason its record gives: the
-/// one place where protocol errors become wire replies (SPEC section 6). The session decides
+/// one place where protocol errors become wire replies (docs/ARCHITECTURE.md, protocol safety). The session decides
 /// *that* a command is refused; this type says *how* it reads on the wire.
 enum CommandRefusal: Equatable {
     /// The line is longer than its limit (512, or 2048 for MAIL and RCPT).

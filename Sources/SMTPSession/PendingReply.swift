@@ -3,7 +3,7 @@ import SMTPProtocol
 
 /// A reply owed to the client, in command order: written by relayguard or awaited from the
 /// backend. Replies leave the queue strictly from the front, so a tarpitted refusal holds
-/// back the replies to everything pipelined after it (SPEC section 5).
+/// back the replies to everything pipelined after it (relayguard.conf(5), tarpit and harvest keys).
 struct PendingReply {
     enum Source: Equatable {
         /// Written by relayguard.

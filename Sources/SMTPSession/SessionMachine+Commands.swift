@@ -3,7 +3,7 @@ import RelayPolicy
 import SMTPProtocol
 
 /// Client commands: the verb table of SMTPProtocol (`CommandVerb.rules`) applied in one
-/// order, then each verb's own handling (SPEC section 6).
+/// order, then each verb's own handling (docs/ARCHITECTURE.md, protocol safety).
 extension SessionMachine {
     /// One event from the line framer, in a phase that reads commands.
     mutating func handle(_ event: FramerEvent) -> [SessionAction] {
@@ -46,7 +46,7 @@ extension SessionMachine {
         var actions: [SessionAction] = []
         if verb.rules.isJunk {
             junkCommands += 1
-            // SPEC section 3, junk_command_limit: past it, each one is an error too, so a client
+            // relayguard.conf(5), junk_command_limit: past it, each one is an error too, so a client
             // that only probes or idles reaches error_limit.
             if junkCommands > settings.junkCommandLimit, case .limitReached = limits.recordError() {
                 return closeForTooManyErrors(verb: verb.rawValue, detail: "junk command limit")

@@ -3,7 +3,7 @@ import RelayPolicy
 import SMTPProtocol
 
 /// The message phase: after the backend's 354, client bytes are message bytes, forwarded as
-/// they arrive, until exactly CRLF "." CRLF (SPEC section 6).
+/// they arrive, until exactly CRLF "." CRLF (docs/ARCHITECTURE.md, protocol safety).
 extension SessionMachine {
     /// The backend said 354 and the client has it: what the client sends now is the message.
     mutating func beginMessage() -> [SessionAction] {

@@ -2,7 +2,7 @@ import DecisionLog
 import RelayPolicy
 import SMTPProtocol
 
-/// RCPT: the relay decision (SPEC section 4) and the bookkeeping of every refused recipient
+/// RCPT: the relay decision (relayguard.conf(5), RELAY DECISION) and the bookkeeping of every refused recipient
 /// (section 5), whoever refused it.
 extension SessionMachine {
     /// The relay decision for one RCPT, and what follows from it.

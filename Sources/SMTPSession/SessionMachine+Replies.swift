@@ -16,7 +16,7 @@ extension SessionMachine {
         reading: while !isClosed {
             actions += flushReplies()
             guard isReadingCommands, mayReadNextCommand else { break }
-            // Not SMTP where a command belongs (SPEC section 6): a PROXY signature (v1 or v2) or
+            // Not SMTP where a command belongs (docs/ARCHITECTURE.md, protocol safety): a PROXY signature (v1 or v2) or
             // a TLS handshake record, anywhere in the session, before it can frame as lines.
             // (The tail of an overlong line is thrown away, not classified.)
             switch framer.isDiscardingOverlongLine ? .smtp : ClientPreamble.classify(framer.bufferedPrefix(ClientPreamble.maximumPrefixLength)) {
@@ -163,7 +163,7 @@ extension SessionMachine {
     }
 
     /// The backend's 220 (after the identity header, or after XCLIENT) opens the session;
-    /// anything else fails closed with 421 (SPEC section 6).
+    /// anything else fails closed with 421 (docs/ARCHITECTURE.md, protocol safety).
     mutating func handleBackendGreeting(_ reply: Reply, stage: GreetingStage) -> [SessionAction] {
         if case .heldForDNSBL = stage {
             return failBackend("backend sent a reply nobody asked for: \(reply.code)")
@@ -223,7 +223,7 @@ extension SessionMachine {
             entry.helo = LogText(name)
             actions.append(.log(entry))
         case .mail(let sender):
-            // The transaction opens on the backend's 2xx, not when MAIL was sent (SPEC section 6).
+            // The transaction opens on the backend's 2xx, not when MAIL was sent (docs/ARCHITECTURE.md, protocol safety).
             if case .mailPending(let envelope) = dialogue.transaction, envelope.sender == sender {
                 dialogue.transaction = reply.isPositive ? .open(envelope) : .none
             }

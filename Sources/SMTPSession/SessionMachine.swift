@@ -5,7 +5,7 @@ import NetworkAddress
 import DNSBL
 
 /// One client session, as a pure state machine: bytes and timer expiries in, actions out
-/// (SPEC sections 4 to 6). It owns no socket and reads no clock; the proxy's session driver
+/// (relayguard.conf(5), RELAY DECISION to 6). It owns no socket and reads no clock; the proxy's session driver
 /// performs its actions on the event loop. This module imports no Glibc, Foundation or
 /// Dispatch, and the package graph keeps it so.
 ///
@@ -74,6 +74,22 @@ public struct SessionMachine {
     public var isClosed: Bool {
         if case .closed = phase { return true }
         return false
+    }
+
+    /// The state in a word, for operators (`relayguard ctl sessions`): where the session is,
+    /// and inside a transaction or not.
+    public var stateName: String {
+        switch phase {
+        case .awaitingGreeting: "greeting"
+        case .commands, .saslResponse, .onlyQuit:
+            switch dialogue.transaction {
+            case .none: "idle"
+            case .mailPending, .open: "transaction"
+            }
+        case .message: "message"
+        case .tlsHandshake: "tls-handshake"
+        case .closed: "closed"
+        }
     }
 
     /// Whether the session reads client commands now (commands, a SASL line, or only QUIT).
@@ -215,7 +231,7 @@ public struct SessionMachine {
         return backlogged ? [] : pump()
     }
 
-    /// The DNSBL lookup started at connect has its result (SPEC section 4 rule 5; dnsbl_action).
+    /// The DNSBL lookup started at connect has its result (relayguard.conf(5), RELAY DECISION rule 5; dnsbl_action).
     public mutating func dnsblResolved(_ result: DNSBLResult) -> [SessionAction] {
         guard !isClosed, dnsbl.isPending else { return [] }
         dnsbl = .resolved(result)

@@ -2,7 +2,7 @@ import RelayPolicy
 import DNSBL
 
 /// The policy one session runs with: a snapshot taken when the client connects, so a reload
-/// (SIGHUP) never changes the rules under a session in progress (SPEC section 3, Signals).
+/// (SIGHUP) never changes the rules under a session in progress (relayguard.conf(5), Signals).
 public struct SessionSettings: Sendable {
     public var rules: RelayRules
     public var tarpit: TarpitSchedule
@@ -17,7 +17,7 @@ public struct SessionSettings: Sendable {
     /// more: bounds the memory a pipelining client can make it spend.
     public var maxPipelinedCommands: Int = 100
     /// Most command lines one session takes in one loop turn; the rest waits for the next turn,
-    /// so a client flooding commands never delays another client's greeting (SPEC section 6).
+    /// so a client flooding commands never delays another client's greeting (docs/ARCHITECTURE.md, protocol safety).
     public var maxCommandsPerTurn: Int = 8
     /// NOOP, VRFY, EXPN, RSET and HELP in one session; beyond it each one counts as an error.
     public var junkCommandLimit: Int = 100
@@ -30,6 +30,7 @@ public struct SessionSettings: Sendable {
 
     public init(configuration: Configuration, recipientMap: RecipientMap) {
         rules = RelayRules(configuration: configuration, recipientMap: recipientMap)
+        pregreetAction = configuration.pregreetAction
         tarpit = TarpitSchedule(configuration: configuration)
         invalidRecipientLimit = configuration.invalidRecipientLimit
         errorLimit = configuration.errorLimit

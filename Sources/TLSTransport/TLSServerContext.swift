@@ -1,5 +1,5 @@
 // TLSServerContext: relayguard's side of STARTTLS — the certificate, the key and the protocol
-// settings (SPEC keys tls_cert_file, tls_key_file).
+// settings (the man pages keys tls_cert_file, tls_key_file).
 //
 // Contract: `init(certificateFile:keyFile:)` loads a PEM certificate chain and its private key
 // and checks that they match; failure is an error naming the file. TLS 1.2 and 1.3 only,

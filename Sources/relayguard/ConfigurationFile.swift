@@ -10,7 +10,7 @@ import RelayPolicy
 enum ConfigurationFile {
     static let defaultPath = "/etc/relayguard/relayguard.conf"
 
-    /// The path given by `--config PATH` or `--config=PATH`, else the default.
+    /// The path given by `--config PATH`, `--config=PATH` or `-c PATH`, else the default.
     /// Anything else in `arguments` is a usage error.
     static func path(fromArguments arguments: [String], command: String) throws(UsageError) -> String {
         var path: String?
@@ -18,7 +18,7 @@ enum ConfigurationFile {
         while index < arguments.count {
             let argument = arguments[index]
             var value: String?
-            if argument == "--config" {
+            if argument == "--config" || argument == "-c" {
                 guard index + 1 < arguments.count else {
                     throw UsageError(message: "\(command): --config needs a PATH")
                 }

@@ -1,4 +1,4 @@
-/// relayguard's exit statuses (SPEC section 2).
+/// relayguard's exit statuses (relayguard(8), COMMANDS).
 enum ExitStatus {
     static let success: Int32 = 0
     /// A problem found: bad configuration, open relay found.

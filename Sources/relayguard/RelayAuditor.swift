@@ -1,7 +1,7 @@
 import RelayAudit
 import SMTPProtocol
 
-/// Runs the open-relay audit against one server (SPEC section 8): connects like a stranger,
+/// Runs the open-relay audit against one server (relayguard(8), audit): connects like a stranger,
 /// reads the greeting, EHLO, then for each case RSET, MAIL FROM, RCPT TO, never DATA.
 ///
 /// The server may refuse or close at any point; that ends the case (a pass) and the next case
@@ -14,6 +14,10 @@ import SMTPProtocol
 final class RelayAuditor {
     private let options: AuditOptions
     private let addresses: [AuditServerAddress]
+    /// The local address connections are made from (`--source`).
+    private let source: [AuditServerAddress]
+    /// Called after each case with its number, the number of cases and the result (progress).
+    var progress: ((Int, Int, AuditResult) -> Void)?
     private var connection: SMTPClientConnection?
     /// The address that answered the first connection; later connections go there too.
     private var address: AuditServerAddress
@@ -27,9 +31,10 @@ final class RelayAuditor {
     /// The name the auditor gives in EHLO: under `.invalid`, so that it can be no one's real name.
     static let heloName = "relay-audit.invalid"
 
-    init(options: AuditOptions, addresses: [AuditServerAddress]) {
+    init(options: AuditOptions, addresses: [AuditServerAddress], source: [AuditServerAddress] = []) {
         self.options = options
         self.addresses = addresses
+        self.source = source
         self.address = addresses[0]
     }
 
@@ -47,8 +52,10 @@ final class RelayAuditor {
                              externalDomain: options.externalDomain, serverName: serverName,
                              serverLiteral: AuditSite.addressLiteral(forIP: address.numericHost))
         var results: [AuditResult] = []
-        for auditCase in AuditCatalog.cases(for: site) {
+        let cases = AuditCatalog.cases(for: site)
+        for auditCase in cases {
             results.append(AuditResult(auditCase: auditCase, outcome: run(auditCase)))
+            progress?(results.count, cases.count, results[results.count - 1])
         }
         quit()
         return .success(AuditReport(target: options.target, site: site, results: results))
@@ -56,11 +63,17 @@ final class RelayAuditor {
 
     // MARK: - Connections
 
+    /// The `--source` address of the server address's family (the first one, if none matches:
+    /// the connection then fails and says why).
+    private func sourceAddress(for server: AuditServerAddress) -> AuditServerAddress? {
+        source.first { $0.family == server.family } ?? source.first
+    }
+
     /// Tries every resolved address in turn; greets and EHLOs on the first that connects.
     private func openFirstConnection() -> Result<(greeting: String?, ehlo: String?), AuditClientError> {
         var lastFailure = "no address"
         for candidate in addresses {
-            switch SMTPClientConnection.connect(to: candidate, timeoutMilliseconds: timeout) {
+            switch SMTPClientConnection.connect(to: candidate, from: sourceAddress(for: candidate), timeoutMilliseconds: timeout) {
             case .success(let opened):
                 address = candidate
                 connection = opened
@@ -94,7 +107,7 @@ final class RelayAuditor {
     /// A new connection for a case: greeting and EHLO, or the outcome that ends the case.
     private func reconnect() -> AuditOutcome? {
         dropConnection()
-        switch SMTPClientConnection.connect(to: address, timeoutMilliseconds: timeout) {
+        switch SMTPClientConnection.connect(to: address, from: sourceAddress(for: address), timeoutMilliseconds: timeout) {
         case .failure(let failure):
             return .unreachable("cannot reconnect: \(failure.reason)")
         case .success(let opened):

@@ -25,9 +25,26 @@ final class SMTPClientConnection {
     deinit { close() }
 
     /// Connects to `address` within `timeoutMilliseconds`, or says why not.
-    static func connect(to address: AuditServerAddress, timeoutMilliseconds: Int) -> Result<SMTPClientConnection, ConnectFailure> {
+    /// `source`, when given, is bound first (port 0: the kernel picks it).
+    static func connect(to address: AuditServerAddress, from source: AuditServerAddress? = nil,
+                        timeoutMilliseconds: Int) -> Result<SMTPClientConnection, ConnectFailure> {
         let descriptor = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard descriptor >= 0 else { return .failure(ConnectFailure(reason: errorText(errno))) }
+        if let source {
+            guard source.family == address.family else {
+                Glibc.close(descriptor)
+                return .failure(ConnectFailure(reason: "source \(source.numericHost) and server \(address.numericHost) are not the same address family"))
+            }
+            var local = source.storage
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(descriptor, $0, source.length) }
+            }
+            guard bound == 0 else {
+                let reason = "cannot bind source \(source.numericHost): " + errorText(errno)
+                Glibc.close(descriptor)
+                return .failure(ConnectFailure(reason: reason))
+            }
+        }
         var storage = address.storage
         let status = withUnsafePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(descriptor, $0, address.length) }

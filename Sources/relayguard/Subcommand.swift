@@ -36,7 +36,7 @@ struct Subcommand: Sendable {
         }
     }
 
-    /// The `--help` text: every command of SPEC section 2 and the exit codes.
+    /// The `--help` text: every command of relayguard(8), COMMANDS and the exit codes.
     static func usage(_ subcommands: [Subcommand]) -> String {
         var text = "usage:\n"
         for subcommand in subcommands {

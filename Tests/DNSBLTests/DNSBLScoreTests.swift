@@ -51,7 +51,7 @@ struct DNSBLScoreTests {
         .init(name: "an entry counts once however many answers match", sites: ["bl.example*2"],
               answers: ["bl.example": ["127.0.0.2", "127.0.0.4"]],
               score: 2, listed: true, hits: ["bl.example=127.0.0.2", "bl.example=127.0.0.4"], listingZones: ["bl.example"]),
-        .init(name: "allowlist weight lowers the score below the threshold (SPEC example)",
+        .init(name: "allowlist weight lowers the score below the threshold (the man pages example)",
               sites: ["zen.example=127.0.0.[2..11]*3", "list.dnswl.example=127.0.[0..255].[1..3]*-2"],
               answers: ["zen.example": ["127.0.0.2"], "list.dnswl.example": ["127.0.10.2"]], threshold: 2,
               score: 1, listed: false, hits: ["zen.example=127.0.0.2", "list.dnswl.example=127.0.10.2"], listingZones: ["zen.example"]),

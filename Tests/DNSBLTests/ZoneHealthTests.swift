@@ -98,3 +98,39 @@ struct ZoneHealthTests {
         #expect(up?.description == "DNSBL zone dead.example RE-ENABLED: it lists 127.0.0.2 and not 127.0.0.1 again")
     }
 }
+
+@Suite("ZoneHealth: lookups that keep timing out")
+struct ZoneHealthTimeoutTests {
+    static let healthyProbe = ZoneHealthProbe(mustBeListed: .addresses([IPAddress(ipv4: (127, 0, 0, 2))]), mustNotBeListed: .notListed)
+    static let silentProbe = ZoneHealthProbe(mustBeListed: .timedOut, mustNotBeListed: .timedOut)
+
+    @Test("three timeouts in a row suspend the zone; an answer in between resets the count")
+    func suspends() {
+        var health = ZoneHealth(zone: "bl.example")
+        #expect(health.recordLookup(.timedOut) == nil)
+        #expect(health.recordLookup(.notListed) == nil)
+        #expect(health.recordLookup(.timedOut) == nil)
+        #expect(health.recordLookup(.failed("SERVFAIL")) == nil)
+        #expect(health.recordLookup(.timedOut) == nil)
+        let transition = health.recordLookup(.timedOut)
+        #expect(transition?.to == .disabled(.timingOut(3)))
+        #expect(transition?.description.hasPrefix("DNSBL zone bl.example SUSPENDED: its lookups timed out 3 times in a row") == true)
+        #expect(!health.isEnabled)
+        #expect(health.isSuspendedForTimeouts)
+        #expect(health.recordLookup(.timedOut) == nil)
+    }
+
+    @Test("a silent probe counts as a timeout; a conclusive one resumes the zone")
+    func probes() {
+        var health = ZoneHealth(zone: "bl.example")
+        #expect(health.record(Self.silentProbe) == nil)
+        #expect(health.recordLookup(.timedOut) == nil)
+        #expect(health.record(Self.silentProbe)?.to == .disabled(.timingOut(3)))
+        #expect(health.record(Self.silentProbe) == nil)
+        let resumed = health.record(Self.healthyProbe)
+        #expect(resumed?.to == .healthy)
+        #expect(resumed?.isAlarm == true)
+        #expect(resumed?.description == "DNSBL zone bl.example RESUMED: it answers again (it lists 127.0.0.2 and not 127.0.0.1)")
+        #expect(health.timeoutStreak == 0)
+    }
+}

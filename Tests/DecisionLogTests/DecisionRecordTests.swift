@@ -19,7 +19,7 @@ struct DecisionRecordTests {
         #expect(String(decoding: Self.fullRecord.jsonLine, as: UTF8.self) == golden)
     }
 
-    @Test("fields come in the SPEC order and read back with their values")
+    @Test("fields come in the man pages order and read back with their values")
     func fieldOrder() throws {
         let fields = try TestJSONReader.parseLine(Self.fullRecord.jsonLine)
         #expect(fields.map(\.key) == ["ts", "session", "event", "client", "decision", "code", "enhanced", "reason",
@@ -79,7 +79,7 @@ struct DecisionRecordTests {
         _ = try TestJSONReader.parseLine(line)
     }
 
-    @Test("every event, decision and reason is written with its SPEC name")
+    @Test("every event, decision and reason is written with its the man pages name")
     func vocabularyNames() throws {
         for event in Event.allCases {
             let fields = try TestJSONReader.parseLine(DecisionRecord(timestamp: Self.ts, event: event).jsonLine)

@@ -18,7 +18,7 @@ struct TimestampTests {
         Case(name: "2000-02-29, a leap day of a year divisible by 400", milliseconds: 951_782_400_000, iso8601: "2000-02-29T00:00:00.000Z"),
         Case(name: "leap day 2024, last millisecond", milliseconds: 1_709_251_199_999, iso8601: "2024-02-29T23:59:59.999Z"),
         Case(name: "day 366 of leap year 2024", milliseconds: 1_735_689_599_999, iso8601: "2024-12-31T23:59:59.999Z"),
-        Case(name: "the SPEC example", milliseconds: 1_796_025_600_123, iso8601: "2026-11-30T08:00:00.123Z"),
+        Case(name: "the man pages example", milliseconds: 1_796_025_600_123, iso8601: "2026-11-30T08:00:00.123Z"),
         Case(name: "last second of 32-bit time_t", milliseconds: 2_147_483_647_000, iso8601: "2038-01-19T03:14:07.000Z"),
         Case(name: "first second past 32-bit time_t", milliseconds: 2_147_483_648_000, iso8601: "2038-01-19T03:14:08.000Z"),
         Case(name: "past 32-bit unsigned time_t", milliseconds: 4_294_967_296_000, iso8601: "2106-02-07T06:28:16.000Z"),

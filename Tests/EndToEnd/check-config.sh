@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end test of `relayguard check-config` (SPEC sections 2 and 3) against the built binary.
+# End-to-end test of `relayguard check-config` (relayguard(8), COMMANDS and relayguard.conf(5)) against the built binary.
 #
 # Usage: Tests/EndToEnd/check-config.sh        (run from anywhere)
 #   RELAYGUARD=path/to/relayguard   the binary (default .build/debug/relayguard in the repository)
@@ -57,11 +57,20 @@ broken() {
 
 keys=(listen backend backend_client_identity hostname local_domains relay_domains trusted_networks
       recipient_check recipient_map tarpit_delay tarpit_max_delay invalid_recipient_limit
-      harvest_block_time error_limit dnsbl_sites dnsbl_threshold dnsbl_action dnsbl_timeout
+      harvest_block_time error_limit junk_command_limit dnsbl_sites dnsbl_threshold dnsbl_action dnsbl_timeout
       dns_servers bare_newline max_connections max_connections_per_client max_recipients
-      command_timeout data_timeout tls_cert_file tls_key_file log user)
+      command_timeout data_timeout tls_cert_file tls_key_file log user
+      client_refusal_limit client_refusal_window client_ipv6_prefix metrics_listen control_socket
+      shutdown_grace pregreet_action)
 
 # --- The example configuration ---------------------------------------------------------------
+
+# The example's log file is in /var/log/relayguard, which the package creates; check-config checks
+# that it can be created, so create the directory here when it is missing.
+if [[ ! -d /var/log/relayguard && $(id -u) == 0 ]]; then
+    mkdir -p /var/log/relayguard
+    trap 'rm -rf "$work"; rmdir /var/log/relayguard' EXIT
+fi
 
 run example check-config --config config/relayguard.conf
 if [[ "$status" != 0 ]]; then

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# DNSBLs end to end (issue 5): the built relayguard in front of a private Postfix, its DNSBL
+# DNSBLs end to end : the built relayguard in front of a private Postfix, its DNSBL
 # lookups answered by a real dnsmasq serving test zones (dnsmasq-zone.sh):
 #   - a listed client (connecting from 127.0.0.2) is refused at RCPT with 554 5.7.1 naming the
 #     list, and postmaster@ the local domain is still accepted;
@@ -7,7 +7,8 @@
 #   - a zone that lists everyone (dead.test) is disabled by the RFC 5782 health check and
 #     refuses nobody; the log says so loudly;
 #   - a zone that never answers (slow.test) leaves the session prompt: the RCPT is answered
-#     within dnsbl_timeout, fail open, and the log has dnsbl_timeout;
+#     within dnsbl_timeout, fail open, and the log has dnsbl_timeout (the zone is suspended
+#     after three timeouts in a row);
 #   - reject-at-connect greets a listed client with 554.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -102,7 +103,9 @@ smtp_client --port "$port" --bind 127.0.0.4 --timeout 10 <<'S' || fail "clean cl
 S
 elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 (( elapsed_ms < 3000 )) || fail "the session took ${elapsed_ms} ms: a dead zone stalled it"
-grep -q '"client":"127.0.0.4".*"reason":"dnsbl_timeout"' "$log" || fail "the timeout was not logged for 127.0.0.4"
+# The sessions before it paid the timeout and logged it; after three timeouts in a row the zone
+# is suspended, so this one may not have asked it at all.
+grep -q '"reason":"dnsbl_timeout".*slow\.test timed out' "$log" || fail "no dnsbl_timeout naming slow.test in the log"
 
 note "reject-at-connect greets a listed client with 554"
 port2=$(start_relayguard reject-at-connect "bl.test")

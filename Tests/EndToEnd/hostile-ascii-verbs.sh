@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# hostile-ascii-verbs.sh: verbs compare as ASCII bytes (SPEC section 6). Unicode case mapping
+# hostile-ascii-verbs.sh: verbs compare as ASCII bytes (docs/ARCHITECTURE.md, protocol safety). Unicode case mapping
 # turns `RſET` (U+017F LATIN SMALL LETTER LONG S) into "RSET" and `MAıL` (U+0131 LATIN SMALL
 # LETTER DOTLESS I) into "MAIL"; Postfix compares bytes and answers both 500. A proxy that
 # upper-cased with Unicode rules forwarded them, and believed a transaction was reset when

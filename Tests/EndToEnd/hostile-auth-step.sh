@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# hostile-auth-step.sh: relayguard and the backend leave a SASL exchange together (SPEC section
+# hostile-auth-step.sh: relayguard and the backend leave a SASL exchange together (the man pages
 # 6). A SASL response relayguard refuses (a bare LF, a NUL) used to be answered 501 by relayguard
 # and not forwarded, so Postfix still waited for the user name: the client's next `RSET` became
 # the user name and its `NOOP` the password. Now relayguard cancels the exchange at Postfix with

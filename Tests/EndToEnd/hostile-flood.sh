@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # hostile-flood.sh: one address flooding junk commands neither stops the service for others nor
-# fills the disk (SPEC sections 3, 6 and 7: junk_command_limit, error_limit, bounded input per
+# fills the disk (relayguard.conf(5), 6 and 7: junk_command_limit, error_limit, bounded input per
 # loop turn). 50 connections from one address pipelining `EXPN x` in 64 KiB writes used to keep
 # every other client from being greeted for as long as the flood lasted (waits of 5 to 69 s),
 # and grew the decision log by about 1.2 GB in 30 s: EXPN and VRFY never counted towards
@@ -27,7 +27,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib-proxy.sh"
 
-JUNK_LIMIT=100   # junk_command_limit, SPEC default (not set below)
+JUNK_LIMIT=100   # junk_command_limit, the documented default (not set below)
 ERROR_LIMIT=20
 FLOOD_SECONDS=8
 
@@ -74,7 +74,7 @@ while True:
     try:
         chunk = s.recv(65536)
     except ConnectionResetError:
-        break  # a session ended for abuse may be closed with a reset (SPEC section 6)
+        break  # a session ended for abuse may be closed with a reset (docs/ARCHITECTURE.md, protocol safety)
     if not chunk:
         break
     data += chunk

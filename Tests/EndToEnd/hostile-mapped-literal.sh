@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# hostile-mapped-literal.sh: IPv4-mapped IPv6 address literals (SPEC section 3, local_domains).
+# hostile-mapped-literal.sh: IPv4-mapped IPv6 address literals (relayguard.conf(5), local_domains).
 # With `[192.0.2.25]` in local_domains, only that form is local: `[IPv6:::ffff:192.0.2.25]` names
 # the same host to a human, but Postfix does not treat it as local, so a relayguard that did
 # would forward a relay attempt (it once did). From an untrusted client (127.0.0.1):

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# hostile-nested-mail.sh: a MAIL inside an open transaction (SPEC section 6) is refused by
+# hostile-nested-mail.sh: a MAIL inside an open transaction (docs/ARCHITECTURE.md, protocol safety) is refused by
 # relayguard itself and never forwarded, and the decision log keeps the sender the backend
 # accepted. A client could otherwise make the log name a sender of its choosing
 # (ceo@bank.example) for a message Postfix queued under another one.

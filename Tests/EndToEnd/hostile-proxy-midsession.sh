@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # hostile-proxy-midsession.sh: a PROXY protocol signature where a command is expected, later in
-# the session than the first bytes (SPEC section 6). The v2 signature begins with CR LF CR LF NUL
+# the session than the first bytes (docs/ARCHITECTURE.md, protocol safety). The v2 signature begins with CR LF CR LF NUL
 # CR LF "QUIT" LF: read as lines it is two empty lines, a line with a NUL and a "QUIT" with a bare
 # LF, which used to earn four `500` replies and leave the session open. It must be one
 # `421 4.7.0 Not SMTP; closing` and a close, wherever it comes:

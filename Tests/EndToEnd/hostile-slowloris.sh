@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# hostile-slowloris.sh: command_timeout is a deadline, not an idle timer (SPEC section 3): a
+# hostile-slowloris.sh: command_timeout is a deadline, not an idle timer (relayguard.conf(5)): a
 # whole command line must arrive within command_timeout of the moment relayguard waits for it,
 # and a trickle of bytes does not extend it. Sessions that sent one byte every few seconds used
 # to survive any command_timeout, since every byte restarted the timer.

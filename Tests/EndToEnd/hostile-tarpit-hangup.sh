@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# hostile-tarpit-hangup.sh: the tarpit is no oracle within a session (SPEC section 5: a refusal
+# hostile-tarpit-hangup.sh: the tarpit is no oracle within a session (relayguard.conf(5), tarpit and harvest keys: a refusal
 # counts the moment it is decided, not when its delayed reply is written). A harvester that
 # hangs up when no reply comes within 300 ms learns that its RCPTs were refused (a real user is
 # answered at once); it used to be free to go on, since refusals were only counted when their
@@ -38,7 +38,7 @@ from tarpitclient import CheckFailed, Session, expect, run_cases, wait_for_decis
 modes = {"backend": (int(sys.argv[1]), sys.argv[2], "127.0.0.2", "127.0.0.4", "127.0.0.6"),
          "map": (int(sys.argv[3]), sys.argv[4], "127.0.0.7", "127.0.0.8", "127.0.0.9")}
 PATIENCE = 0.3
-# An unknown user is logged as unknown_recipient whoever decided it (SPEC section 5).
+# An unknown user is logged as unknown_recipient whoever decided it (relayguard.conf(5), tarpit and harvest keys).
 UNKNOWN_USER = ("unknown_recipient",)
 
 

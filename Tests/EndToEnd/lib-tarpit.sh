@@ -1,4 +1,4 @@
-# lib-tarpit.sh: helpers for the tarpit-*.sh end-to-end tests (SPEC section 5: tarpit, invalid
+# lib-tarpit.sh: helpers for the tarpit-*.sh end-to-end tests (relayguard.conf(5), tarpit and harvest keys: tarpit, invalid
 # recipient and error limits, harvest block), where the BUILT relayguard ($RELAYGUARD) stands in
 # front of a private Postfix. Source it instead of lib.sh (it sources lib.sh):
 #

@@ -1,4 +1,4 @@
-# lib-tls.sh: helpers for the tls-*.sh end-to-end tests (SPEC sections 4 rule 8, 6, 7): the BUILT
+# lib-tls.sh: helpers for the tls-*.sh end-to-end tests (relayguard.conf(5), RELAY DECISION rule 8, 6, 7): the BUILT
 # relayguard ($RELAYGUARD) terminates STARTTLS in front of a private Postfix that offers AUTH
 # through Cyrus SASL. Source it instead of lib.sh (it sources lib.sh):
 #

@@ -27,7 +27,7 @@
 # instances run side by side, each with its own directories and port, and the machine's own
 # Postfix (if any) is untouched.
 #
-# Why the settings (see /work/shared/PEERS.md): chroot off, so no copies of /etc are needed;
+# Why the settings (see the notes on test peers): chroot off, so no copies of /etc are needed;
 # no reverse DNS; no in-flow delay and no error sleep, so tests are not throttled; mynetworks
 # must not contain the proxy's address, since with the PROXY header Postfix sees the real
 # client; reject_unauth_destination stays on as a second wall; default_transport = discard

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# proxy-backend-down.sh: relayguard fails closed when its backend cannot serve (SPEC section 6).
+# proxy-backend-down.sh: relayguard fails closed when its backend cannot serve (docs/ARCHITECTURE.md, protocol safety).
 #
 #   1. Nothing listens on the backend port: the client is greeted 421 4.3.0 and the connection
 #      closes; the decision log has a connect event, tempfail, reason backend_unavailable.

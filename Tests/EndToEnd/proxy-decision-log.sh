@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# proxy-decision-log.sh: the decision log (SPEC section 7) written by relayguard in front of
+# proxy-decision-log.sh: the decision log (relayguard(8), DECISION LOG) written by relayguard in front of
 # Postfix, checked line by line with python3's json module:
-#   - every line is one JSON object, valid UTF-8, with only the SPEC's fields (plus `detail`,
+#   - every line is one JSON object, valid UTF-8, with only the documented fields (plus `detail`,
 #     free text), each of the right type: ts with exactly three fractional digits and Z,
 #     event/decision/reason from the closed lists, code a number, enhanced matching the code's
 #     class, tarpit_ms/bytes/duration_ms whole numbers;
@@ -56,7 +56,7 @@ for ((i = 0; i < 50; i++)); do
     sleep 0.1
 done
 
-python3 - "$RG_LOG" "$wire_bytes" <<'EOF' || fail "the decision log does not hold what SPEC section 7 says (above)"
+python3 - "$RG_LOG" "$wire_bytes" <<'EOF' || fail "the decision log does not hold what relayguard(8), DECISION LOG says (above)"
 import datetime, json, re, sys
 
 path, wire_bytes = sys.argv[1], int(sys.argv[2])
@@ -112,7 +112,7 @@ for number, line in enumerate(text.splitlines(), 1):
     if "decision" in record and record["decision"] not in DECISIONS:
         problem(number, f"bad decision {record['decision']!r}")
     if "reason" in record and record["reason"] not in REASONS:
-        problem(number, f"reason {record['reason']!r} is not in the SPEC's closed list")
+        problem(number, f"reason {record['reason']!r} is not in the closed list of relayguard(8)")
     if record.get("session") and type(record.get("client_port")) is not int:
         problem(number, f"a session's record without client_port: {line!r}")
     for key in STRINGS & record.keys():
@@ -196,4 +196,4 @@ queue_id=$(awk '{print $2}' "$RG_LOG.queue_id")
 maillog_grep "$PF" "$queue_id: " 5
 note "the message record's queue_id $queue_id is Postfix's own (found in its maillog)"
 
-pass "every decision log line is valid JSON with the SPEC's fields; a delivered message's session is complete"
+pass "every decision log line is valid JSON with the documented fields; a delivered message's session is complete"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # proxy-protocol-safety.sh: commands relayguard answers itself or refuses, never forwarding
-# them to the backend (SPEC sections 5 and 6), checked against Postfix's own command log.
+# them to the backend (relayguard.conf(5), tarpit and harvest keys and docs/ARCHITECTURE.md, protocol safety), checked against Postfix's own command log.
 #
 # The Postfix instance here even AUTHORIZES XCLIENT and XFORWARD from 127/8: were relayguard to
 # forward a client's XCLIENT, Postfix would take the forged client address. So "refused and
@@ -20,7 +20,7 @@ stack_start --postfix-option --set --postfix-option smtpd_authorized_xclient_hos
     --postfix-option --set --postfix-option smtpd_authorized_xforward_hosts=127.0.0.0/8
 
 # --- 1 and 2 -----------------------------------------------------------------------------------
-dialogue "VRFY/EXPN/XCLIENT/XFORWARD/ETRN/TURN/HELP not answered as the SPEC says" <<'EOF'
+dialogue "VRFY/EXPN/XCLIENT/XFORWARD/ETRN/TURN/HELP not answered as documented" <<'EOF'
 <220
 >EHLO client.example
 <250 ~ PIPELINING

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # proxy-refused-data.sh: a message body pipelined after a DATA that the backend refuses.
 #
-# SPEC section 6: message bytes are forwarded only after the backend answered DATA with 354;
+# docs/ARCHITECTURE.md, protocol safety: message bytes are forwarded only after the backend answered DATA with 354;
 # otherwise the bytes that follow are commands and go through policy like any others. A client
 # (or attacker) that pipelines its body blindly after DATA must not get the body's lines to
 # the backend unexamined:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # proxy-relay-article.sh: the relay article's seven tests (relay-article-summary.md) through
 # relayguard in front of a real Postfix. Every RCPT is refused by relayguard with 550 5.7.1,
-# logged with the SPEC reason, and Postfix's log proves it never read a single RCPT, while it
+# logged with the documented reason, and Postfix's log proves it never read a single RCPT, while it
 # did read the MAIL and RSET commands around them (so the check is not vacuous).
 set -euo pipefail
 source "$(dirname "$0")/lib-proxy.sh"

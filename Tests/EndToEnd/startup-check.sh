@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The start-up safety check (issue 7): relayguard connects to its backend with the identity
+# The start-up safety check : relayguard connects to its backend with the identity
 # header once at start and says plainly when the backend does not accept it; it warns when
 # backend_client_identity = none. A correctly configured backend gives no warning.
 set -euo pipefail
@@ -18,7 +18,9 @@ run_check() {
     local backend="$1" identity="$2" listen conf
     listen=$(free_port)
     conf="$E2E_TMP/check-$backend-$identity.conf"
-    printf 'listen = 127.0.0.1:%s\nbackend = 127.0.0.1:%s\nbackend_client_identity = %s\nlocal_domains = local.example\nlog = %s\n' \
+    # max_connections within what any test machine's open-file limit holds: the only warnings
+    # here are the probe's (the descriptor warning has its own test, proxy-descriptor-limit.sh).
+    printf 'listen = 127.0.0.1:%s\nbackend = 127.0.0.1:%s\nbackend_client_identity = %s\nlocal_domains = local.example\nmax_connections = 1000\nlog = %s\n' \
         "$listen" "$backend" "$identity" "$E2E_TMP/decisions-$backend-$identity.log" >"$conf"
     relayguard_start "$conf" "$listen"
     sleep 1.5

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tarpit-delay.sh: the tarpit of SPEC section 5, timed, with relayguard in front of Postfix.
+# tarpit-delay.sh: the tarpit of relayguard.conf(5), tarpit and harvest keys, timed, with relayguard in front of Postfix.
 #
 # Two relayguards share one Postfix: one with recipient_check = backend (Postfix knows the
 # mailboxes and answers an unknown user with its own 550 5.1.1), one with recipient_check = map

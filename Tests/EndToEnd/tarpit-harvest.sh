@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tarpit-harvest.sh: invalid_recipient_limit, the harvest block and error_limit (SPEC section 5),
+# tarpit-harvest.sh: invalid_recipient_limit, the harvest block and error_limit (relayguard.conf(5), tarpit and harvest keys),
 # with relayguard in front of Postfix, for recipient_check = backend and = map side by side.
 #
 # Settings: invalid_recipient_limit = 3, harvest_block_time = 2s, error_limit = 3 (tarpit 100 ms,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tarpit-rejection-count.sh: n in the tarpit delay is the number of REJECTED RCPTs (SPEC section
+# tarpit-rejection-count.sh: n in the tarpit delay is the number of REJECTED RCPTs (the man pages
 # 3, tarpit_max_delay: "the n-th rejected RCPT in a session waits min(n x tarpit_delay,
 # tarpit_max_delay)"; section 5: every 5xx reply to RCPT is tarpitted).
 #

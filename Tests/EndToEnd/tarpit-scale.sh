@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tarpit-scale.sh: the tarpit is a timer, not a blocked thread (SPEC sections 1 and 5).
+# tarpit-scale.sh: the tarpit is a timer, not a blocked thread (docs/ARCHITECTURE.md and relayguard.conf(5), tarpit and harvest keys).
 #
 # 200 sessions at once from one Python process (asyncio), from 127.0.0.10 to 127.0.0.13 (50
 # each; max_connections_per_client raised to 100, Postfix's per-client connection limit off), in
@@ -13,7 +13,10 @@ source "$(dirname "$0")/lib-tarpit.sh"
 
 SESSIONS=200
 tarpit_postfix_start --maxproc $((SESSIONS + 20)) --set smtpd_client_connection_count_limit=0
-tarpit_relayguard_start rg recipient_check=backend tarpit_delay=2s tarpit_max_delay=2s max_connections_per_client=100
+# 50 refusals per address at once: client_refusal_limit (across sessions) raised out of the way,
+# it has its own test (tarpit-client-refusals.sh).
+tarpit_relayguard_start rg recipient_check=backend tarpit_delay=2s tarpit_max_delay=2s max_connections_per_client=100 \
+    client_refusal_limit=1000
 
 tarpit_python "$RG_PORT" "$RG_LOG" "$SESSIONS" <<'EOF' || fail "200 concurrent tarpitted sessions (failures above)"
 import asyncio

@@ -6,7 +6,9 @@ Why not smtpclient.py: these tests must know WHEN each reply arrived (a tarpitte
 come before its delay), and must drive hundreds of sessions at once from one process.
 
 What it gives:
-    Session(port, bind=None)         one blocking session; .greeting is the 220 (or whatever came)
+    Session(port, bind=None, host="127.0.0.1")
+                                     one blocking session; .greeting is the 220 (or whatever came);
+                                     an IPv6 host (with a colon) makes an IPv6 session
       .send(text)                    send a line (CRLF appended) or raw bytes; returns the send time
       .reply()                       the next reply, as a Reply with its arrival time (.at)
       .command(text)                 send + reply; the Reply's .elapsed is seconds from send to reply
@@ -29,6 +31,9 @@ import sys
 import threading
 import time
 import traceback
+
+
+IP_FREEBIND = 15  # <linux/in.h>; not exported by the socket module
 
 
 class CheckFailed(Exception):
@@ -76,9 +81,14 @@ class Session:
         self.timeout = timeout
         self.buffer = b""
         self.closed = False
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        ipv6 = ":" in host
+        self.sock = socket.socket(socket.AF_INET6 if ipv6 else socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if bind:
+            if ipv6:
+                # An IPv6 source from a prefix routed to loopback (`ip -6 route add local ...`):
+                # Linux binds such an address only with IP_FREEBIND.
+                self.sock.setsockopt(socket.SOL_IP, IP_FREEBIND, 1)
             self.sock.bind((bind, 0))
         self.sock.settimeout(timeout)
         self.sock.connect((host, port))

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tls-auth.sh: AUTH through relayguard to Postfix's Cyrus SASL, only inside TLS (SPEC section 4
+# tls-auth.sh: AUTH through relayguard to Postfix's Cyrus SASL, only inside TLS (relayguard.conf(5), RELAY DECISION
 # rule 8, section 6), with 127.0.0.1 NOT in trusted_networks:
 #   1. before STARTTLS the EHLO reply offers STARTTLS and no AUTH, AUTH PLAIN and AUTH LOGIN get
 #      503 5.5.1 and never reach Postfix, and relaying is refused (550 5.7.1, tarpitted);

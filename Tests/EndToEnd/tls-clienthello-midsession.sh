@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tls-clienthello-midsession.sh: SPEC section 6, "A TLS ClientHello where a command is expected
+# tls-clienthello-midsession.sh: docs/ARCHITECTURE.md, protocol safety, "A TLS ClientHello where a command is expected
 # is a non-SMTP line (421 4.7.0, close)" -- not only as the session's first bytes (that case is
 # in tls-errors.sh), but anywhere a command is expected:
 #   1. right after EHLO (a client that starts TLS without asking): a 517-byte TLS 1.3 ClientHello;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tls-decision-log.sh: the decision log tells the truth about TLS and AUTH (SPEC section 7:
+# tls-decision-log.sh: the decision log tells the truth about TLS and AUTH (relayguard(8), DECISION LOG:
 # `code`/`enhanced` are "the reply the client got"; every decision is a line):
 #   1. a TLS 1.3 handshake that completed, by a client that closes right after its Finished
 #      (Finished and close_notify read together; deterministic with tlsclient.py's
@@ -9,7 +9,7 @@
 #   3. a QUIT encrypted in the same write as the Finished, then close_notify: the handshake is
 #      logged as accepted and the QUIT is answered and logged (221), not dropped;
 #   4. the failed AUTH that reaches error_limit is answered 421 4.7.0; its log line says 421
-#      4.7.0, too_many_errors (as protocolError does for other commands, and as SPEC section 5
+#      4.7.0, too_many_errors (as protocolError does for other commands, and as relayguard.conf(5), tarpit and harvest keys
 #      says for the RCPT that reaches invalid_recipient_limit), not the backend's 535.
 set -euo pipefail
 source "$(dirname "$0")/lib-tls.sh"

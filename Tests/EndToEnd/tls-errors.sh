@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tls-errors.sh: what relayguard does with TLS where it does not belong (SPEC sections 6 and 7):
+# tls-errors.sh: what relayguard does with TLS where it does not belong (docs/ARCHITECTURE.md, protocol safety and relayguard(8), DECISION LOG):
 #   1. a TLS ClientHello as the first bytes on the plaintext port (`openssl s_client -connect`
 #      without -starttls, and a raw client) gets `421 4.7.0 Not SMTP; closing` and the
 #      connection closes; logged as non_smtp_command with the client's address; Postfix reads

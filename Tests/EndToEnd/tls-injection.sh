@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tls-injection.sh: plaintext pipelined after STARTTLS is discarded (SPEC section 6; the
+# tls-injection.sh: plaintext pipelined after STARTTLS is discarded (docs/ARCHITECTURE.md, protocol safety; the
 # CVE-2011-0411 class of STARTTLS command injection), and the session starts over inside TLS.
 # A raw client sends "STARTTLS\r\nMAIL FROM:<evil@remote.example>\r\n" in ONE write, then does
 # the TLS handshake on the same socket:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tls-starttls.sh: relayguard terminates STARTTLS itself (SPEC section 6, tls_cert_file and
+# tls-starttls.sh: relayguard terminates STARTTLS itself (docs/ARCHITECTURE.md, protocol safety, tls_cert_file and
 # tls_key_file set), in front of a private Postfix, seen by real TLS clients:
 #   1. `swaks --tls` delivers a message through relayguard to alice@local.example: it is in her
 #      Maildir intact, and the decision log has a `tls` event (accept, detail "TLSv1.3 CIPHER",

@@ -111,12 +111,12 @@ struct ReportHTMLTests {
         let page = ReportHTML.render(LogSummary(), sources: [], top: 10)
         #expect(page.contains("No decisions in the log."))
         #expect(page.contains("No sessions in the log."))
-        #expect(page.contains("No DNSBL hits, timeouts or failures in the log."))
+        #expect(page.contains("No DNSBL hits, timeouts or errors in the log."))
         #expect(Self.svgParts(page).isEmpty)
         #expect(page.contains("<footer id=\"report-end\">"))
     }
 
-    @Test("DNSBL timeouts and failures per zone come from the dnsbl records' detail")
+    @Test("DNSBL timeouts and errors per zone come from the dnsbl records' detail")
     func dnsblTimeouts() throws {
         let summary = Self.summarise([
             #"{"ts":"2026-11-30T08:00:00.000Z","session":"a","event":"dnsbl","client":"192.0.2.1","decision":"accept","reason":"dnsbl_timeout","dnsbl_score":0,"detail":"slow.test timed out"}"#,
@@ -125,13 +125,13 @@ struct ReportHTMLTests {
             #"{"ts":"2026-11-30T08:00:03.000Z","session":"c","event":"rcpt","client":"192.0.2.3","decision":"reject","reason":"relay_denied","detail":"x.test timed out"}"#,
         ])
         #expect(summary.dnsblTimeouts.values == ["slow.test": 2])
-        #expect(summary.dnsblFailures.values == ["broken.test": 1])
+        #expect(summary.dnsblErrors.values == ["broken.test": 1])
         let page = ReportHTML.render(summary, sources: [], top: 10)
         #expect(page.contains("<title>slow.test: timeouts 2</title>"))
-        #expect(page.contains("<title>broken.test: failures 1</title>"))
+        #expect(page.contains("<title>broken.test: errors (SERVFAIL, bad reply) 1</title>"))
         #expect(!page.contains(">dead.test<") && !page.contains(">x.test<"))
         let json = ReportJSON.render(summary, sources: [], top: 10)
-        #expect(json.contains(#""dnsbl_unanswered":[{"zone":"slow.test","timeouts":2,"failures":0},{"zone":"broken.test","timeouts":0,"failures":1}]"#))
+        #expect(json.contains(#""dnsbl_unanswered":[{"zone":"broken.test","dnsbl_timeout":0,"dnsbl_error":1},{"zone":"slow.test","dnsbl_timeout":2,"dnsbl_error":0}]"#))
     }
 
     @Test("a long span is drawn in buckets of several hours, never more than a week of bars")

@@ -111,6 +111,72 @@ extension IOLayerTests {
             #expect(records.contains { $0.contains(#""event":"disconnect""#) })
         }
 
+        /// Two sessions from one address, one refused RCPT each: the second refusal reaches
+        /// client_refusal_limit = 2 as its tarpit starts. That session ends with the machine's 421,
+        /// no timer of it is left to fire into the freed driver (one did, and crashed), and the
+        /// next connection from the address is refused at connect.
+        @Test("client_refusal_limit reached by a session's first, tarpitted refusal: 421, session gone, next connection refused")
+        func clientRefusalLimit() async throws {
+            let ((transcripts, thirdGreeting, sessionsLeft), records) = try await onLoopThread { loop, finish in
+                let rig = try Rig(loop: loop, config: "tarpit_delay = 100ms\nclient_refusal_limit = 2")
+                var transcripts: [String] = []
+                /// One session: greeting, EHLO, MAIL, then one relay attempt, QUIT once it is
+                /// refused; reads until closed.
+                func session(_ then: @escaping () -> Void) {
+                    OutboundConnector.connect(to: rig.address, timeout: .seconds(5), loop: loop) { result in
+                        guard case .success(let client) = result else { return }
+                        var transcript = ""
+                        var rcptSent = false
+                        var quitSent = false
+                        client.onRead = { bytes in
+                            if transcript.isEmpty {
+                                client.write("EHLO client.example\r\nMAIL FROM:<a@x.example>\r\n")
+                            }
+                            transcript += String(decoding: bytes, as: UTF8.self)
+                            // The RCPT once MAIL is answered: its refusal is then the head of the
+                            // reply queue, and its tarpit timer is asked for in the same breath.
+                            if !rcptSent && transcript.contains("250 2.0.0 Ok") {
+                                rcptSent = true
+                                client.write("RCPT TO:<x@remote.example>\r\n")
+                            }
+                            if !quitSent && transcript.contains("5.7.1") {
+                                quitSent = true
+                                client.write("QUIT\r\n")
+                            }
+                        }
+                        client.onEndOfInput = {
+                            client.close()
+                            transcripts.append(transcript)
+                            then()
+                        }
+                    }
+                }
+                session {
+                    session {
+                        // Well past the tarpit: a timer that outlived the session would have fired.
+                        _ = loop.schedule(after: .milliseconds(300)) {
+                            OutboundConnector.connect(to: rig.address, timeout: .seconds(5), loop: loop) { result in
+                                guard case .success(let third) = result else { return }
+                                third.onRead = { bytes in
+                                    let greeting = String(decoding: bytes, as: UTF8.self)
+                                    third.close()
+                                    rig.close((transcripts, greeting, rig.proxy.sessionCount), loop: loop, finish: finish)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            #expect(transcripts.count == 2)
+            #expect(transcripts.first?.contains("550 5.7.1") == true, "the first refusal is answered as such")
+            #expect(transcripts.first?.contains("221 ") == true)
+            #expect(transcripts.last?.contains("421 4.7.0 Too many invalid recipients") == true,
+                    "the session whose refusal reached the limit ends with 421: \(transcripts)")
+            #expect(thirdGreeting.hasPrefix("421 4.7.0 "))
+            #expect(sessionsLeft == 0)
+            #expect(records.contains { $0.contains(#""reason":"harvest_blocked""#) })
+        }
+
         @Test("A flood of locally answered commands in one write: another client is greeted while it lasts")
         func floodDoesNotStarveGreeting() async throws {
             let (greetedWithin, _) = try await onLoopThread(deadline: .seconds(30)) { loop, finish in

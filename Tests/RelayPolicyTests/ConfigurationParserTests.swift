@@ -11,20 +11,22 @@ struct ConfigurationParserTests {
         try ConfigurationParser.parse(text, file: file, defaultHostname: "host.example")
     }
 
-    /// The keys of SPEC section 3, in table order, written out here so that a reordering or a
+    /// The keys of relayguard.conf(5), in table order, written out here so that a reordering or a
     /// missing key in `ConfigurationKey` fails a test.
     static let specKeys = [
         "listen", "backend", "backend_client_identity", "hostname", "local_domains", "relay_domains",
         "trusted_networks", "recipient_check", "recipient_map", "tarpit_delay", "tarpit_max_delay",
-        "invalid_recipient_limit", "harvest_block_time", "error_limit", "dnsbl_sites", "dnsbl_threshold",
+        "invalid_recipient_limit", "harvest_block_time", "error_limit", "junk_command_limit", "dnsbl_sites", "dnsbl_threshold",
         "dnsbl_action", "dnsbl_timeout", "dns_servers", "bare_newline", "max_connections",
         "max_connections_per_client", "max_recipients", "command_timeout", "data_timeout",
         "tls_cert_file", "tls_key_file", "log", "user",
+        "client_refusal_limit", "client_refusal_window", "client_ipv6_prefix",
+        "metrics_listen", "control_socket", "shutdown_grace", "pregreet_action",
     ]
 
     // MARK: - Defaults and printing
 
-    @Test("an empty file gives the SPEC defaults")
+    @Test("an empty file gives the documented defaults")
     func emptyFileGivesDefaults() throws {
         let configuration = try Self.parse("")
         #expect(configuration == Configuration.defaults(hostname: "host.example"))
@@ -34,15 +36,17 @@ struct ConfigurationParserTests {
             "hostname = host.example", "local_domains = ", "relay_domains = ",
             "trusted_networks = 127.0.0.1/32, ::1/128", "recipient_check = backend", "recipient_map = ",
             "tarpit_delay = 5s", "tarpit_max_delay = 30s", "invalid_recipient_limit = 10",
-            "harvest_block_time = 10m", "error_limit = 20", "dnsbl_sites = ", "dnsbl_threshold = 1",
+            "harvest_block_time = 10m", "error_limit = 20", "junk_command_limit = 100", "dnsbl_sites = ", "dnsbl_threshold = 1",
             "dnsbl_action = reject", "dnsbl_timeout = 2s", "dns_servers = ", "bare_newline = reject",
             "max_connections = 10000", "max_connections_per_client = 50", "max_recipients = 1000",
             "command_timeout = 5m", "data_timeout = 10m", "tls_cert_file = ", "tls_key_file = ",
             "log = stderr", "user = ",
+            "client_refusal_limit = 30", "client_refusal_window = 1h", "client_ipv6_prefix = 64",
+            "metrics_listen = ", "control_socket = /run/relayguard/control", "shutdown_grace = 30s", "pregreet_action = reject",
         ])
     }
 
-    @Test("effective settings list every SPEC key in table order")
+    @Test("effective settings list every the man pages key in table order")
     func effectiveSettingsKeys() {
         #expect(Configuration.defaults(hostname: "h.example").effectiveSettings.map(\.key) == Self.specKeys)
         #expect(ConfigurationKey.allCases.map(\.rawValue) == Self.specKeys)
@@ -65,6 +69,7 @@ struct ConfigurationParserTests {
             invalid_recipient_limit = 3
             harvest_block_time = 2d
             error_limit = 5
+            junk_command_limit = 40
             dnsbl_sites = zen.spamhaus.org=127.0.0.[2..11]*3, bl.example*2, list.dnswl.org=127.0.[0..255].[1..3]*-2, b.example=127.0.0.2;127.0.0.4
             dnsbl_threshold = 2
             dnsbl_action = reject-at-connect
@@ -80,6 +85,9 @@ struct ConfigurationParserTests {
             tls_key_file = /etc/relayguard/key.pem
             log = /var/log/relayguard.jsonl
             user = relayguard
+            client_refusal_limit = 12
+            client_refusal_window = 90m
+            client_ipv6_prefix = 48
             """)
         let printed = original.effectiveSettings.map { "\($0.key) = \($0.value)" }.joined(separator: "\n")
         #expect(try Self.parse(printed) == original)
@@ -136,7 +144,14 @@ struct ConfigurationParserTests {
         .init(name: "harvest_block_time: zero disables", line: "harvest_block_time = 0s", key: .harvestBlockTime, printed: "0s"),
         .init(name: "harvest_block_time: 365d maximum", line: "harvest_block_time = 365d", key: .harvestBlockTime, printed: "365d"),
         .init(name: "error_limit: 50", line: "error_limit = 50", key: .errorLimit, printed: "50"),
-        .init(name: "dnsbl_sites: SPEC example", line: "dnsbl_sites = zen.spamhaus.org=127.0.0.[2..11]*3, bl.example*2, list.dnswl.org=127.0.[0..255].[1..3]*-2",
+        .init(name: "junk_command_limit: 1", line: "junk_command_limit = 1", key: .junkCommandLimit, printed: "1"),
+        .init(name: "junk_command_limit: 500", line: "junk_command_limit = 500", key: .junkCommandLimit, printed: "500"),
+        .init(name: "client_refusal_limit: 5", line: "client_refusal_limit = 5", key: .clientRefusalLimit, printed: "5"),
+        .init(name: "client_refusal_window: 3600s prints as 1h", line: "client_refusal_window = 3600s", key: .clientRefusalWindow, printed: "1h"),
+        .init(name: "client_refusal_window: 1d", line: "client_refusal_window = 1d", key: .clientRefusalWindow, printed: "1d"),
+        .init(name: "client_ipv6_prefix: 48", line: "client_ipv6_prefix = 48", key: .clientIPv6Prefix, printed: "48"),
+        .init(name: "client_ipv6_prefix: 128 (one address)", line: "client_ipv6_prefix = 128", key: .clientIPv6Prefix, printed: "128"),
+        .init(name: "dnsbl_sites: the man pages example", line: "dnsbl_sites = zen.spamhaus.org=127.0.0.[2..11]*3, bl.example*2, list.dnswl.org=127.0.[0..255].[1..3]*-2",
               key: .dnsblSites, printed: "zen.spamhaus.org=127.0.0.[2..11]*3, bl.example*2, list.dnswl.org=127.0.[0..255].[1..3]*-2"),
         .init(name: "dnsbl_sites: same zone twice with different filters", line: "dnsbl_sites = zen.example=127.0.0.2*3 zen.example=127.0.0.10*-1",
               key: .dnsblSites, printed: "zen.example=127.0.0.2*3, zen.example=127.0.0.10*-1"),
@@ -339,6 +354,12 @@ struct ConfigurationParserTests {
         // Limits.
         .init(name: "invalid_recipient_limit: zero", text: "invalid_recipient_limit = 0", line: 1, message: "invalid_recipient_limit: must be at least 1"),
         .init(name: "error_limit: negative", text: "error_limit = -1", line: 1, message: "error_limit: expected a whole number, not \"-1\""),
+        .init(name: "junk_command_limit: zero", text: "junk_command_limit = 0", line: 1, message: "junk_command_limit: must be at least 1"),
+        .init(name: "client_refusal_limit: zero", text: "client_refusal_limit = 0", line: 1, message: "client_refusal_limit: must be at least 1"),
+        .init(name: "client_refusal_window: zero", text: "client_refusal_window = 0", line: 1, message: "client_refusal_window: must be longer than 0"),
+        .init(name: "client_ipv6_prefix: zero", text: "client_ipv6_prefix = 0", line: 1, message: "client_ipv6_prefix: must be at least 1"),
+        .init(name: "client_ipv6_prefix: 129", text: "client_ipv6_prefix = 129", line: 1,
+              message: "client_ipv6_prefix: an IPv6 prefix length is 1 to 128, not 129"),
         .init(name: "max_connections: not a number", text: "max_connections = many", line: 1, message: "max_connections: expected a whole number, not \"many\""),
         .init(name: "max_connections_per_client: too large", text: "max_connections_per_client = 1000000001", line: 1,
               message: "max_connections_per_client: 1000000001 is too large (at most 1000000000)"),

@@ -68,8 +68,8 @@ struct SessionLimitsTests {
 
 @Suite("Harvest block table")
 struct HarvestBlockTableTests {
-    let client = IPAddress("203.0.113.5")!
-    let other = IPAddress("203.0.113.6")!
+    let client = key("203.0.113.5")
+    let other = key("203.0.113.6")
 
     @Test("a blocked client is refused until the block time has passed")
     func blockAndExpire() {
@@ -89,8 +89,17 @@ struct HarvestBlockTableTests {
     @Test("IPv4-mapped IPv6 is the same client as IPv4")
     func mappedAddress() {
         var table = HarvestBlockTable<ManualInstant>(blockTime: .seconds(60))
-        table.block(IPAddress("::ffff:203.0.113.5")!, now: .start)
+        table.block(key("::ffff:203.0.113.5"), now: .start)
         #expect(table.isBlocked(client, now: .start))
+    }
+
+    @Test("a blocked IPv6 network is refused from every address in it, and only there")
+    func ipv6Network() {
+        var table = HarvestBlockTable<ManualInstant>(blockTime: .seconds(60))
+        table.block(key("2001:db8:1:2::5"), now: .start)
+        #expect(table.isBlocked(key("2001:db8:1:2:ffff:ffff:ffff:ffff"), now: .start))
+        #expect(table.isBlocked(key("2001:db8:1:2::"), now: .start))
+        #expect(!table.isBlocked(key("2001:db8:1:3::5"), now: .start))
     }
 
     @Test("blocking again extends the block")
@@ -105,7 +114,7 @@ struct HarvestBlockTableTests {
     @Test("the table is bounded: at capacity, expired entries go first, then the soonest to expire")
     func bounded() {
         var table = HarvestBlockTable<ManualInstant>(blockTime: .seconds(60), capacity: 3)
-        let a = IPAddress("192.0.2.1")!, b = IPAddress("192.0.2.2")!, c = IPAddress("192.0.2.3")!, d = IPAddress("192.0.2.4")!
+        let a = key("192.0.2.1"), b = key("192.0.2.2"), c = key("192.0.2.3"), d = key("192.0.2.4")
         table.block(a, now: .start)
         table.block(b, now: ManualInstant.start.advanced(by: .seconds(10)))
         table.block(c, now: ManualInstant.start.advanced(by: .seconds(20)))
@@ -143,7 +152,7 @@ struct HarvestBlockTableTests {
 struct RecipientMapTests {
     @Test("entries, comments, blank lines and case")
     func parse() throws {
-        let map = try RecipientMap(parsing: "# users\nalice@local.example\n\n  Bob@Local.Example  \n@catchall.example.\n", file: "map")
+        let map = try RecipientMap(parsing: "\u{FEFF}# users\nalice@local.example\n\nBob@Local.Example  \r\n@catchall.example.\n", file: "map")
         #expect(map.count == 3)
         #expect(map.contains(localPart: "alice", domain: "local.example"))
         #expect(map.contains(localPart: "ALICE", domain: "LOCAL.EXAMPLE."))
@@ -153,10 +162,21 @@ struct RecipientMapTests {
         #expect(!map.contains(localPart: "alice", domain: "other.example"))
     }
 
+    @Test("a Postfix table source: the first field is the address, values and continuations are ignored")
+    func postfixTableSource() throws {
+        let text = "alice@local.example   frank@local.example\ncarol@local.example\tcarol\n    dave@local.example,\n\t erin@local.example\n"
+        let map = try RecipientMap(parsing: text, file: "virtual")
+        #expect(map.count == 2)
+        #expect(map.contains(localPart: "alice", domain: "local.example"))
+        #expect(map.contains(localPart: "carol", domain: "local.example"))
+        #expect(!map.contains(localPart: "frank", domain: "local.example"))
+        #expect(!map.contains(localPart: "dave", domain: "local.example"))
+        #expect(!map.contains(localPart: "erin", domain: "local.example"))
+    }
+
     @Test("bad entries name the file and line", arguments: [
         ("alice@local.example\nnobody\n", 2, "needs a domain"),
         ("\n\nalice@\n", 3, "empty domain"),
-        ("alice@local.example bob@local.example\n", 1, "one address"),
     ])
     func errors(text: String, line: Int, fragment: String) {
         #expect {
@@ -188,4 +208,9 @@ struct DomainMatcherTests {
         #expect(matcher.matches(.addressLiteral(.ipv6("2001:DB8:0:0::25"))))
         #expect(!matcher.matches(.name("192.0.2.25")))
     }
+}
+
+/// The key of `text` with the default IPv6 prefix (/64).
+private func key(_ text: String) -> ClientKey {
+    ClientKey(IPAddress(text)!, ipv6PrefixLength: 64)
 }

@@ -48,7 +48,7 @@ private let forwardCases: [ForwardPathCase] = [
     accepts("label of 63 octets", "<u@\(String(repeating: "l", count: 63)).example>",
             local: "u", domain: .name("\(String(repeating: "l", count: 63)).example")),
 
-    // The relay-test address forms (SPEC section 4, the article's tests 6 and 7).
+    // The relay-test address forms (relayguard.conf(5), RELAY DECISION, the article's tests 6 and 7).
     accepts("postmaster without domain", "<postmaster>", local: "postmaster", domain: nil),
     accepts("Postmaster in another case", "<Postmaster>", local: "Postmaster", domain: nil),
     accepts("percent hack is a bare local part", "<user%remote.example>", local: "user%remote.example", domain: nil),

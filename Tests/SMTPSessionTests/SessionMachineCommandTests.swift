@@ -3,7 +3,7 @@ import RelayPolicy
 import Testing
 @testable import SMTPSession
 
-/// The command allowlist of SPEC section 6: what is forwarded (as its original bytes), what
+/// The command allowlist of docs/ARCHITECTURE.md, protocol safety: what is forwarded (as its original bytes), what
 /// relayguard answers itself, and what ends the session as not SMTP.
 @Suite("Session machine: command allowlist")
 struct SessionMachineCommandTests {

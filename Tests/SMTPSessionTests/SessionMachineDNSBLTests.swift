@@ -5,7 +5,7 @@ import Testing
 import NetworkAddress
 import DNSBL
 
-/// The DNSBL result in the session (SPEC section 4 rule 5, dnsbl_action): the lookup starts at
+/// The DNSBL result in the session (relayguard.conf(5), RELAY DECISION rule 5, dnsbl_action): the lookup starts at
 /// connect and the machine is told its result.
 @Suite("Session machine: DNSBL listing")
 struct SessionMachineDNSBLTests {

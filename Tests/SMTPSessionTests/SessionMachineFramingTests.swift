@@ -3,7 +3,7 @@ import RelayPolicy
 import Testing
 @testable import SMTPSession
 
-/// Command framing through the machine (SPEC section 6): only CRLF ends a line; bare CR,
+/// Command framing through the machine (docs/ARCHITECTURE.md, protocol safety): only CRLF ends a line; bare CR,
 /// bare LF and NUL are refused; overlong lines are refused and their tails thrown away.
 /// The client is trusted here, so a line that slipped through would be forwarded: the
 /// backend stream proves it was not.

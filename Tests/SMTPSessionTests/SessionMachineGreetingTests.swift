@@ -5,7 +5,7 @@ import Testing
 
 /// The start of a session: the identity header the backend receives first, the backend's
 /// greeting, failing closed when it does not come, and client bytes sent before it
-/// (SPEC section 6).
+/// (docs/ARCHITECTURE.md, protocol safety).
 @Suite("Session machine: identity header and greeting")
 struct SessionMachineGreetingTests {
     static let signature: [UInt8] = [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A]

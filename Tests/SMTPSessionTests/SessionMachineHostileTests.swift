@@ -4,7 +4,7 @@ import Testing
 
 /// Hostile clients against the machine alone: floods, non-ASCII verbs, a refused SASL line,
 /// PROXY signatures mid-session, trickled lines, and refusals counted the moment they are
-/// decided (SPEC sections 3, 5 and 6).
+/// decided (relayguard.conf(5), 5 and 6).
 @Suite("Session machine: hostile clients")
 struct SessionMachineHostileTests {
     @Test("Verbs compare as ASCII: a Unicode look-alike is an unknown command, never forwarded",

@@ -3,7 +3,7 @@ import Testing
 @testable import SMTPSession
 
 /// The machine's view of the transaction never runs ahead of the backend's: a sender is
-/// recorded when the backend accepts MAIL, not when MAIL is sent (SPEC section 6).
+/// recorded when the backend accepts MAIL, not when MAIL is sent (docs/ARCHITECTURE.md, protocol safety).
 @Suite("Session machine: lockstep with the backend's transaction")
 struct SessionMachineLockstepTests {
     @Test("MAIL refused with 530 (authentication required): the client's AUTH inside TLS is forwarded")

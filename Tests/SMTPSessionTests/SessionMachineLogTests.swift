@@ -3,7 +3,7 @@ import RelayPolicy
 import Testing
 @testable import SMTPSession
 
-/// The decision log of a session (SPEC section 7): one record per decision, with the reply
+/// The decision log of a session (relayguard(8), DECISION LOG): one record per decision, with the reply
 /// the client got, and a disconnect record at every close. (The harness checks the
 /// disconnect record and the session and client fields on every session of every suite.)
 @Suite("Session machine: decision records")

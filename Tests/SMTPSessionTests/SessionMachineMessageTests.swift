@@ -3,7 +3,7 @@ import RelayPolicy
 import Testing
 @testable import SMTPSession
 
-/// DATA and the message (SPEC section 6): message bytes only after 354, a refused DATA
+/// DATA and the message (docs/ARCHITECTURE.md, protocol safety): message bytes only after 354, a refused DATA
 /// leaves the bytes as commands, end of data is exactly CRLF "." CRLF across any read
 /// boundary, and the message goes through byte for byte.
 @Suite("Session machine: DATA and the message")

@@ -3,7 +3,7 @@ import RelayPolicy
 import Testing
 @testable import SMTPSession
 
-/// PIPELINING (RFC 2920, SPEC section 6): replies in command order whoever wrote them, and
+/// PIPELINING (RFC 2920, docs/ARCHITECTURE.md, protocol safety): replies in command order whoever wrote them, and
 /// nothing after EHLO, HELO, DATA, NOOP or QUIT forwarded before that command's reply.
 @Suite("Session machine: pipelining")
 struct SessionMachinePipeliningTests {

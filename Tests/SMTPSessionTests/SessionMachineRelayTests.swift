@@ -3,7 +3,7 @@ import RelayPolicy
 import Testing
 @testable import SMTPSession
 
-/// The relay decision at RCPT (SPEC section 4) wired through the machine: a refused RCPT is
+/// The relay decision at RCPT (relayguard.conf(5), RELAY DECISION) wired through the machine: a refused RCPT is
 /// answered locally and never forwarded; an allowed one is forwarded as sent.
 @Suite("Session machine: relay decision at RCPT")
 struct SessionMachineRelayTests {

@@ -7,7 +7,7 @@ import Testing
 /// made with a bare CR, bare LF or NUL, followed by a smuggled transaction. The backend must
 /// receive nothing from the defect on, its link is closed so the message never completes,
 /// the client gets `550 5.6.0` at the real end of data and then `421`, and the smuggled
-/// commands never reach the backend (SPEC section 6, `bare_newline = reject`).
+/// commands never reach the backend (docs/ARCHITECTURE.md, protocol safety, `bare_newline = reject`).
 @Suite("Session machine: SMTP smuggling")
 struct SessionMachineSmugglingTests {
     struct SmugglingCase: NamedCase {

@@ -2,7 +2,7 @@ import DecisionLog
 import Testing
 @testable import SMTPSession
 
-/// STARTTLS terminated by relayguard, and AUTH after it (SPEC section 6; the TLS issue).
+/// STARTTLS terminated by relayguard, and AUTH after it (docs/ARCHITECTURE.md, protocol safety; the TLS issue).
 @Suite("Session machine: STARTTLS and AUTH")
 struct SessionMachineTLSTests {
     static let tlsConfig = """

@@ -3,7 +3,7 @@ import RelayPolicy
 import Testing
 @testable import SMTPSession
 
-/// The tarpit and the per-session limits (SPEC section 5): refused RCPTs from an untrusted
+/// The tarpit and the per-session limits (relayguard.conf(5), tarpit and harvest keys): refused RCPTs from an untrusted
 /// client are answered after a growing delay, on a timer; replies behind them wait; the
 /// `invalid_recipient_limit`-th refusal is a 421, blocks the client and closes; counters
 /// survive RSET; `error_limit` closes the same way without the block.

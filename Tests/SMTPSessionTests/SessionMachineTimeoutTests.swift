@@ -3,7 +3,7 @@ import RelayPolicy
 import Testing
 @testable import SMTPSession
 
-/// Timeouts, a lost backend, the client leaving, QUIT and shutdown (SPEC sections 3 and 6).
+/// Timeouts, a lost backend, the client leaving, QUIT and shutdown (relayguard.conf(5) and docs/ARCHITECTURE.md, protocol safety).
 @Suite("Session machine: timeouts, lost links and QUIT")
 struct SessionMachineTimeoutTests {
     static func session() throws -> SessionHarness {

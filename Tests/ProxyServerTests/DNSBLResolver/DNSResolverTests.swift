@@ -157,6 +157,58 @@ extension IOLayerTests {
             #expect(result.pending == 0)
         }
 
+        @Test("RFC 5452: every query from a fresh source port with a random ID; its socket is closed when the lookup ends")
+        func freshSourcePorts() async throws {
+            struct Ports: Sendable { var ports: [UInt16]; var ids: [UInt16]; var socketsWhileWaiting: Int; var socketsAfter: Int; var answered: Int }
+            let queries = 50
+            let outcome: Ports = try await onLoopThread { loop, finish in
+                let server = try FakeDNSServer(loop: loop) { _, _ in .nxdomain() }
+                let resolver = try DNSResolver(servers: [server.address], loop: loop)
+                var answered = 0
+                var completed = 0
+                var socketsWhileWaiting = 0
+                for number in 0..<queries {
+                    resolver.lookup("\(number).0.0.127.bl.test.", type: .a, timeout: .seconds(2)) { result in
+                        if case .answer = result { answered += 1 }
+                        completed += 1
+                        if completed == queries {
+                            loop.runSoon {
+                                let outcome = Ports(ports: server.udpSources.map(\.port), ids: server.udpSources.map(\.id),
+                                                    socketsWhileWaiting: socketsWhileWaiting, socketsAfter: resolver.openSockets, answered: answered)
+                                resolver.close()
+                                server.close()
+                                finish(outcome)
+                            }
+                        }
+                    }
+                }
+                socketsWhileWaiting = resolver.openSockets
+            }
+            #expect(outcome.answered == queries)
+            #expect(outcome.ports.count == queries)
+            #expect(Set(outcome.ports).count == queries, "a source port was used twice: \(outcome.ports.sorted())")
+            #expect(!outcome.ports.contains(0))
+            #expect(Set(outcome.ids).count == queries)
+            #expect(outcome.socketsWhileWaiting == queries, "one socket per query in flight")
+            #expect(outcome.socketsAfter == 0, "every socket closed once its lookup ended")
+        }
+
+        @Test("the retry goes out from another fresh port, with another ID")
+        func retryFreshPort() async throws {
+            let sources: [UInt16] = try await onLoopThread { loop, finish in
+                let server = try FakeDNSServer(loop: loop) { _, _ in .dropFirst(then: .nxdomain()) }
+                let resolver = try DNSResolver(servers: [server.address], loop: loop)
+                resolver.lookup(Self.listedName, type: .a, timeout: Self.timeout) { _ in
+                    let ports = server.udpSources.map(\.port)
+                    resolver.close()
+                    server.close()
+                    finish(ports)
+                }
+            }
+            #expect(sources.count == 2)
+            #expect(Set(sources).count == 2)
+        }
+
         @Test("a bad name fails on a later turn, not inside lookup")
         func badName() async throws {
             let label = String(repeating: "a", count: 64)

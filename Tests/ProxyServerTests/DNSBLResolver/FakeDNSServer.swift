@@ -31,6 +31,8 @@ final class FakeDNSServer: ReadinessHandler {
     /// Every question received over UDP, as `name/type` (name lower case, no trailing dot).
     private(set) var udpQuestions: [String] = []
     private(set) var tcpQuestions: [String] = []
+    /// The source port and ID of every UDP question, in arrival order.
+    private(set) var udpSources: [(port: UInt16, id: UInt16)] = []
     private var fd: Int32
     private var listener: Listener?
     private var tcpClients: [BufferedConnection] = []
@@ -90,6 +92,7 @@ final class FakeDNSServer: ReadinessHandler {
         let key = "\(name.lowercased())/\(type)"
         let earlier = udpQuestions.filter { $0 == key }.count
         udpQuestions.append(key)
+        udpSources.append((SocketAddress(storage: peer)?.port ?? 0, query.id))
         for reply in udpReplies(behaviour(name.lowercased(), type), id: query.id, question: question, earlier: earlier) {
             _ = reply.withUnsafeBytes { bytes in
                 withUnsafePointer(to: &peer) { peerPointer in

@@ -276,3 +276,79 @@ extension IOLayerTests.BufferedConnectionTests {
         #expect(outcome.afterResume == ["read QUIT\r\n", "end of input"])
     }
 }
+
+extension IOLayerTests.BufferedConnectionTests {
+    struct CloseOutcome: Sendable {
+        /// What the client saw: "end" (FIN after all the data) or the errno of a reset.
+        var ending: String
+        var bytesRead: Int
+        var serverQueuedAtClose: Int
+    }
+
+    /// A server that queues `payload` bytes for a client that is not reading, then closes with
+    /// `close` 50 ms later; the client starts reading 100 ms after connecting and reports how the connection ended.
+    private static func closeWhileUnread(readingAfter readDelay: Duration = .milliseconds(100),
+                                         _ close: @escaping @Sendable (BufferedConnection) -> Void) async throws -> CloseOutcome {
+        try await onLoopThread { loop, finish in
+            var queuedAtClose = 0
+            let listener = try loopbackListener(loop: loop) { server in
+                server.write(patternBytes(4 << 20))
+                // Once the client has seen its connect complete (a reset before would fail it).
+                loop.schedule(after: .milliseconds(50)) {
+                    queuedAtClose = server.pendingWriteBytes
+                    close(server)
+                }
+            }
+            OutboundConnector.connect(to: listener.address, timeout: .seconds(5), loop: loop) { result in
+                guard case .success(let client) = result else { Issue.record("connect: \(result)"); return }
+                listener.close()
+                client.pauseReading()
+                var read = 0
+                client.onRead = { read += $0.count }
+                client.onEndOfInput = {
+                    client.close()
+                    // The server side may look a moment later than the FIN left (closeWhenDelivered).
+                    loop.schedule(after: .milliseconds(300)) {
+                        finish(CloseOutcome(ending: "end", bytesRead: read, serverQueuedAtClose: queuedAtClose))
+                    }
+                }
+                client.onError = { error in
+                    finish(CloseOutcome(ending: error.errno == ECONNRESET ? "reset" : "\(error)", bytesRead: read, serverQueuedAtClose: queuedAtClose))
+                }
+                loop.schedule(after: readDelay) { client.resumeReading() }
+            }
+        }
+    }
+
+    @Test("closeWithReset drops unsent replies at once: the client sees a reset, not the rest of the data")
+    func closeWithReset() async throws {
+        let outcome = try await Self.closeWhileUnread { $0.closeWithReset() }
+        #expect(outcome.serverQueuedAtClose > 0, "the kernel took 4 MB at once; nothing was left to drop")
+        #expect(outcome.ending == "reset")
+        #expect(outcome.bytesRead < 4 << 20)
+    }
+
+    @Test("for comparison: closeAfterFlush delivers everything, then FIN")
+    func closeAfterFlushDelivers() async throws {
+        let outcome = try await Self.closeWhileUnread { $0.closeAfterFlush() }
+        #expect(outcome.ending == "end")
+        #expect(outcome.bytesRead == 4 << 20)
+    }
+}
+
+extension IOLayerTests.BufferedConnectionTests {
+    @Test("closeWhenDelivered: a client that reads gets everything, then FIN")
+    func closeWhenDeliveredToAReader() async throws {
+        let outcome = try await Self.closeWhileUnread { $0.closeWhenDelivered(within: .seconds(5)) }
+        #expect(outcome.serverQueuedAtClose > 0)
+        #expect(outcome.ending == "end")
+        #expect(outcome.bytesRead == 4 << 20)
+    }
+
+    @Test("closeWhenDelivered: a client that does not read within the deadline is reset, its replies dropped")
+    func closeWhenDeliveredGivesUp() async throws {
+        let outcome = try await Self.closeWhileUnread(readingAfter: .milliseconds(600)) { $0.closeWhenDelivered(within: .milliseconds(200)) }
+        #expect(outcome.ending == "reset")
+        #expect(outcome.bytesRead < 4 << 20)
+    }
+}

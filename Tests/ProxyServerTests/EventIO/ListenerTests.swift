@@ -32,6 +32,37 @@ extension IOLayerTests {
             }
         }
 
+        @Test("accepted clients get a modest send buffer (SO_SNDBUF), so a client that does not read pins little")
+        func clientSendBuffer() async throws {
+            let sizes: [Int32] = try await onLoopThread { loop, finish in
+                var sizes: [Int32] = []
+                var listener: Listener!
+                listener = try loopbackListener(loop: loop) { server in
+                    var value: Int32 = 0
+                    var length = socklen_t(MemoryLayout<Int32>.size)
+                    _ = getsockopt(server.descriptor, SOL_SOCKET, SO_SNDBUF, &value, &length)
+                    sizes.append(value)
+                    server.close()
+                    if sizes.count == 1 {
+                        listener.clientSendBufferBytes = nil   // the kernel's own, for comparison
+                    } else {
+                        listener.close()
+                        finish(sizes)
+                    }
+                }
+                for delay in [0, 50] {
+                    loop.schedule(after: .milliseconds(delay)) {
+                        OutboundConnector.connect(to: listener.address, timeout: .seconds(5), loop: loop) { result in
+                            if case .success(let client) = result { client.close() }
+                        }
+                    }
+                }
+            }
+            // Linux doubles the value asked for (its bookkeeping) and reports the doubled size.
+            #expect(sizes.first == 2 * Listener.defaultClientSendBufferBytes)
+            #expect(sizes.count == 2 && sizes[1] != sizes[0], "the kernel default differs, so the option did something")
+        }
+
         @Test("IPv4 loopback listener reports the IPv4 client and local address")
         func ipv4() async throws {
             let seen = try await Self.acceptOne(listeningOn: "127.0.0.1")
