@@ -4,7 +4,8 @@
 # dnsmasq (dnsmasq-zone.sh: bl.test lists 127.0.0.2, slow.test never answers):
 #
 #   1. Traffic: a delivered message, a relay attempt, unknown recipients (tarpitted), a listed
-#      client, a recipient with markup in it; every session's lookup in slow.test times out.
+#      client, a recipient with markup in it; lookups in slow.test time out (until relayguard
+#      suspends the zone).
 #   2. The page: one file, self-contained (no script, nothing fetched), its SVG charts
 #      well-formed XML (python3's xml.etree), the hostile recipient escaped, every section there.
 #   3. Headless Chromium renders it: the screenshot is not blank (distinct colours, non-white
@@ -104,7 +105,7 @@ python3 - report.json <<'PY' || fail "the JSON beside the page is wrong (above)"
 import json, sys
 doc = json.load(open(sys.argv[1]))
 assert doc["sessions"] == 3 and doc["messages"] == 1, doc
-assert {z["zone"]: z["dnsbl_timeout"] for z in doc["dnsbl_unanswered"]}.get("slow.test", 0) >= 3, doc["dnsbl_unanswered"]
+assert {z["zone"]: z["dnsbl_timeout"] for z in doc["dnsbl_unanswered"]}.get("slow.test", 0) >= 1, doc["dnsbl_unanswered"]
 assert {z["zone"]: z["hits"] for z in doc["dnsbl_hits"]} == {"bl.test": 1}, doc["dnsbl_hits"]
 assert doc["tarpit_ms"] > 0, doc
 PY
