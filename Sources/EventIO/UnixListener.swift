@@ -29,6 +29,10 @@ public final class UnixListener: ReadinessHandler {
             guard status.st_mode & S_IFMT == S_IFSOCK else {
                 throw SocketError.system(call: "bind \(path) (a file that is not a socket is there)", errno: EEXIST)
             }
+            // A socket someone still answers on is another process's: never taken over.
+            guard !Self.answers(&address) else {
+                throw SocketError.system(call: "bind \(path) (another process listens there)", errno: EADDRINUSE)
+            }
             unlink(path)
         }
         let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
@@ -62,6 +66,17 @@ public final class UnixListener: ReadinessHandler {
     }
 
     public var isOpen: Bool { fd >= 0 }
+
+    /// Whether a process accepts connections on the socket at `address` (a blocking connect to
+    /// a local socket: it answers or fails at once).
+    private static func answers(_ address: inout sockaddr_un) -> Bool {
+        let probe = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard probe >= 0 else { return false }
+        defer { Socket.close(probe) }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(probe, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        } == 0
+    }
 
     public func close() {
         guard fd >= 0 else { return }

@@ -24,7 +24,7 @@ extension SMTPProxy: ControlTarget {
                                     reason: .unblocked, detail: LogText("unblock \(what): \(lifted) lifted"))
         record.client = address?.description
         log(record)
-        StandardErrorLine.write("relayguard: info: control: unblock \(what): \(lifted) block(s) lifted")
+        OperationalLog.info("control: unblock \(what): \(lifted) block(s) lifted")
         return lifted
     }
 
@@ -34,7 +34,7 @@ extension SMTPProxy: ControlTarget {
                                     reason: .blockedByOperator, detail: LogText("block for \(DurationSyntax.render(duration))"))
         record.client = address.description
         log(record)
-        StandardErrorLine.write("relayguard: info: control: \(address) blocked for \(DurationSyntax.render(duration))")
+        OperationalLog.info("control: \(address) blocked for \(DurationSyntax.render(duration))")
     }
 
     func controlStats() -> [String] {

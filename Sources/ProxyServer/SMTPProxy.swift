@@ -6,6 +6,7 @@
 // sessions only (the man pages: sessions in progress keep the policy they started with).
 // `beginDrain()` stops accepting; `shutdownSessions()` answers 421 to those left.
 // Everything runs on the loop thread.
+import Glibc
 import DecisionLog
 import RelayPolicy
 import SMTPProtocol
@@ -82,11 +83,17 @@ public final class SMTPProxy {
         if let path = configuration.controlSocket {
             // Without its control socket relayguard still serves mail: said loudly, not fatal
             // (e.g. /run/relayguard does not exist when started by hand).
-            do {
-                controlServer = try ControlServer(path: path, loop: loop, target: self)
-            } catch {
-                StandardErrorLine.write("relayguard: warning: no control socket: \(error)")
-                note(.error, reason: nil, detail: "no control socket: \(error)")
+            let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+            var status = stat()
+            if !directory.isEmpty && stat(directory, &status) != 0 {
+                // Not set up as a service (the unit creates /run/relayguard): nothing is wrong.
+                OperationalLog.info("no control socket: \(directory) does not exist")
+            } else {
+                do {
+                    controlServer = try ControlServer(path: path, loop: loop, target: self)
+                } catch {
+                    OperationalLog.warning("no control socket: \(error)")
+                }
             }
         }
         dnsbl = try DNSBLChecker.make(configuration: configuration, loop: loop)

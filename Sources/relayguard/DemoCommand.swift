@@ -30,6 +30,7 @@ enum DemoCommand {
         invalid_recipient_limit = 5
         harvest_block_time = 1m
         log = stdout
+        control_socket =
         """
     }
 

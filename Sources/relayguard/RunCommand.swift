@@ -164,7 +164,7 @@ extension RunCommand {
     /// saying so on stderr (relayguard.conf(5): warn and lower, never fail later at accept).
     static func fitted(_ configuration: Configuration, sessionCapacity: Int) -> Configuration {
         guard configuration.maxConnections > sessionCapacity else { return configuration }
-        StandardError.line("relayguard: warning: the open-file limit holds \(sessionCapacity) sessions (two descriptors each, "
+        OperationalLog.warning("the open-file limit holds \(sessionCapacity) sessions (two descriptors each, "
             + "\(OpenFileLimit.reserve) kept for the rest); max_connections lowered from \(configuration.maxConnections) "
             + "to \(sessionCapacity). Raise the hard limit (LimitNOFILE=) to serve more")
         var fitted = configuration

@@ -89,6 +89,9 @@ recipient_check = backend
 tarpit_delay = 100ms
 tarpit_max_delay = 300ms
 invalid_recipient_limit = $2
+# The audits below run one after another from 127.0.0.1; across them, refusals must not add
+# up to client_refusal_limit unless a case says so.
+client_refusal_limit = $2
 harvest_block_time = 10m
 error_limit = 1000
 log = $E2E_TMP/decisions-$2.jsonl

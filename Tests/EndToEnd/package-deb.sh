@@ -206,7 +206,7 @@ diff -u "$message" <(strip_delivery_headers "$delivered") >&2 || fail "the deliv
 maillog_grep "$instance" 'client=unknown\[127\.0\.0\.2\]' >/dev/null
 maillog_lacks "$instance" 'connect from [^ ]*\[127\.0\.0\.1\]'
 for ((i = 0; i < 50; i++)); do grep -q '"event":"message"' "$E2E_TMP/decisions.jsonl" && break; sleep 0.1; done
-grep -q '"event":"message","client":"127.0.0.2","decision":"accept"' "$E2E_TMP/decisions.jsonl" ||
+grep -Eq '"event":"message","client":"127.0.0.2",("client_port":[0-9]+,)?"decision":"accept"' "$E2E_TMP/decisions.jsonl" ||
     fail "the decision log has no accepted message from 127.0.0.2"
 grep -q '"reason":"relay_denied"' "$E2E_TMP/decisions.jsonl" || fail "the decision log has no relay_denied"
 
