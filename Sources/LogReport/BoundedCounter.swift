@@ -15,15 +15,18 @@ public struct BoundedCounter<Value: Sendable>: Sendable {
         self.initial = initial
     }
 
-    /// Applies `change` to the value of `key`, creating it from `initial` if there is room.
-    public mutating func update(_ key: String, _ change: (inout Value) -> Void) {
+    /// Applies `change` to the value of `key`, creating it from `initial` if there is room;
+    /// returns false when there was none (the occurrence went to `overflow`).
+    @discardableResult
+    public mutating func update(_ key: String, _ change: (inout Value) -> Void) -> Bool {
         if values[key] == nil {
             guard values.count < capacity else {
                 overflow += 1
-                return
+                return false
             }
             values[key] = initial
         }
         change(&values[key]!)
+        return true
     }
 }

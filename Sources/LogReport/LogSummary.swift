@@ -4,13 +4,19 @@
 /// What it counts:
 /// - decisions by reason: every record with a `decision`, per `reason` (`(none)` when absent)
 ///   and per decision (accept, reject, tempfail, drop);
+/// - clients: the `client` of every `connect` record (sessions per client);
 /// - refused clients: the `client` of every refusal (reject, tempfail, drop), any event;
 /// - probed recipients: the `rcpt` of every refused `rcpt` record (what a harvester tried);
 /// - DNSBL hits per zone: each `zone=answer` of `dnsbl_hits`, once per session (a session's
 ///   hits may be repeated on several of its records), once per record without a `session`;
+///   DNSBL timeouts and errors per zone: the zones a `dnsbl` record names in its `detail` as
+///   `ZONE timed out` or `ZONE failed`;
 /// - the tarpit: the sum of `tarpit_ms` and the number of replies that carried one;
 /// - sessions (`connect` records) and accepted messages (`message` records with decision
-///   `accept`) per UTC hour of `ts`.
+///   `accept`) per UTC hour of `ts`; per hour also the decisions by reason and the tarpit time.
+///
+/// With a `ReportWindow` (`--since`, `--until`), records whose `ts` is outside it, or not a
+/// readable time, are skipped: counted in `outsideWindow` and nowhere else.
 ///
 /// Lines that are not a JSON object with a string `ts` and `event` are counted as unreadable,
 /// with the location of the first few, and never stop the report. Blank lines are skipped.
@@ -32,13 +38,20 @@ public struct LogSummary: Sendable {
 
     /// Non-blank lines read.
     public private(set) var lines = 0
-    /// Lines that were decision records.
+    /// Lines that were decision records inside the window.
     public private(set) var records = 0
+    /// Decision records skipped because their `ts` is outside the window (or unreadable while
+    /// a window is set).
+    public private(set) var outsideWindow = 0
+    /// The window records were counted in.
+    public let window: ReportWindow
     /// Lines that were not.
     public private(set) var unreadable = 0
     /// Where the first unreadable lines were.
     public private(set) var unreadableExamples: [LineLocation] = []
     public private(set) var reasons: BoundedCounter<DecisionCounts>
+    /// Sessions (`connect` records) per client.
+    public private(set) var clients: HeavyHitters
     public private(set) var refusedClients: HeavyHitters
     public private(set) var probedRecipients: HeavyHitters
     public private(set) var dnsblZones: BoundedCounter<Int>
@@ -59,8 +72,10 @@ public struct LogSummary: Sendable {
     private let limits: Limits
     private var sessionsWithHits: RecentKeys
 
-    public init(limits: Limits = Limits()) {
+    public init(limits: Limits = Limits(), window: ReportWindow = ReportWindow()) {
         self.limits = limits
+        self.window = window
+        clients = HeavyHitters(capacity: limits.topCounters)
         reasons = BoundedCounter(capacity: limits.distinctKeys, initial: DecisionCounts())
         refusedClients = HeavyHitters(capacity: limits.topCounters)
         probedRecipients = HeavyHitters(capacity: limits.topCounters)
@@ -80,6 +95,12 @@ public struct LogSummary: Sendable {
             noteUnreadable(at: location)
             return
         }
+        if !window.isUnbounded {
+            guard let instant = decision.instant, window.contains(instant) else {
+                outsideWindow += 1
+                return
+            }
+        }
         records += 1
         add(decision)
     }
@@ -97,10 +118,12 @@ public struct LogSummary: Sendable {
         }
     }
 
-    /// Counts one decision record.
+    /// Counts one decision record (the window is applied by `add(line:at:)`, not here).
     public mutating func add(_ record: LoggedDecision) {
+        var hourlyReason: String?
         if record.decision != nil {
-            reasons.update(record.reason ?? "(none)") { $0.count(record.decision) }
+            let reason = record.reason ?? "(none)"
+            hourlyReason = reasons.update(reason) { $0.count(record.decision) } ? reason : "(other)"
         }
         if record.isRefusal {
             if let client = record.client { refusedClients.add(client) }
@@ -122,23 +145,29 @@ public struct LogSummary: Sendable {
                 }
             }
         }
-        if let tarpit = record.tarpitMs, tarpit > 0 {
-            tarpitMilliseconds += tarpit
+        var tarpit = 0
+        if let milliseconds = record.tarpitMs, milliseconds > 0 {
+            tarpit = milliseconds
+            tarpitMilliseconds += milliseconds
             tarpittedReplies += 1
         }
         let isSession = record.event == "connect"
         let isMessage = record.event == "message" && record.decision == "accept"
-        if isSession { sessions += 1 }
+        if isSession {
+            sessions += 1
+            if let client = record.client { clients.add(client) }
+        }
         if isMessage { messages += 1 }
-        if isSession || isMessage {
-            if let hour = record.hour {
-                hours.update(hour) { counts in
-                    if isSession { counts.sessions += 1 }
-                    if isMessage { counts.messages += 1 }
-                }
-            } else {
-                recordsWithoutHour += 1
+        guard isSession || isMessage || hourlyReason != nil || tarpit > 0 else { return }
+        if let hour = record.hour {
+            hours.update(hour) { counts in
+                if isSession { counts.sessions += 1 }
+                if isMessage { counts.messages += 1 }
+                if let hourlyReason { counts.decisions[hourlyReason, default: 0] += 1 }
+                counts.tarpitMilliseconds += tarpit
             }
+        } else if isSession || isMessage {
+            recordsWithoutHour += 1
         }
     }
 }

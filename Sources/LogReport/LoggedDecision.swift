@@ -19,7 +19,7 @@ public struct LoggedDecision: Sendable, Equatable {
 
     public init(timestamp: String, event: String, session: String? = nil, client: String? = nil,
                 decision: String? = nil, code: Int? = nil, reason: String? = nil, rcpt: String? = nil,
-                dnsblHits: [String] = [], tarpitMs: Int? = nil) {
+                dnsblHits: [String] = [], tarpitMs: Int? = nil, detail: String? = nil) {
         self.timestamp = timestamp
         self.event = event
         self.session = session
@@ -30,6 +30,7 @@ public struct LoggedDecision: Sendable, Equatable {
         self.rcpt = rcpt
         self.dnsblHits = dnsblHits
         self.tarpitMs = tarpitMs
+        self.detail = detail
     }
 
     /// The record in `fields`, or nil when they lack a string `ts` or `event`.
@@ -65,17 +66,24 @@ public struct LoggedDecision: Sendable, Equatable {
     /// The UTC hour of `ts`, `2026-11-30T08`, or nil when `ts` does not start like
     /// `YYYY-MM-DDTHH`.
     public var hour: String? {
-        let utf8 = Array(timestamp.utf8.prefix(13))
-        guard utf8.count == 13 else { return nil }
-        for (offset, byte) in utf8.enumerated() {
-            switch offset {
-            case 4, 7: guard byte == UInt8(ascii: "-") else { return nil }
-            case 10: guard byte == UInt8(ascii: "T") else { return nil }
-            default: guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+        var timestamp = timestamp
+        return timestamp.withUTF8 { utf8 -> String? in
+            guard utf8.count >= 13 else { return nil }
+            for offset in 0..<13 {
+                let byte = utf8[offset]
+                switch offset {
+                case 4, 7: guard byte == UInt8(ascii: "-") else { return nil }
+                case 10: guard byte == UInt8(ascii: "T") else { return nil }
+                default: guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+                }
             }
+            // Why no Array: this runs for nearly every record, and 13 bytes fit a small String.
+            return String(decoding: UnsafeBufferPointer(rebasing: utf8[0..<13]), as: UTF8.self)
         }
-        return String(decoding: utf8, as: UTF8.self)
     }
+
+    /// `ts` as milliseconds since the epoch (`ReportTime`), or nil when it is not ISO 8601.
+    public var instant: Int? { ReportTime.parseISO8601(timestamp) }
 
     /// True for a refusal of any kind: `reject`, `tempfail` or `drop`.
     public var isRefusal: Bool {

@@ -4,14 +4,19 @@ import DecisionLog
 ///     {"sources":["a.jsonl"],"lines":N,"records":N,"unreadable":N,"unreadable_examples":["a.jsonl:17"],
 ///      "decisions":[{"reason":"relay_denied","accept":0,"reject":120,"tempfail":0,"drop":0,"other":0,"total":120}],
 ///      "decisions_overflow":0,
+///      "top_clients":[{"client":"192.0.2.10","count":40,"overcount":0}],"clients_exact":true,
 ///      "top_refused_clients":[{"client":"203.0.113.5","count":120,"overcount":0}],
 ///      "refused_clients_exact":true,
 ///      "top_probed_recipients":[{"rcpt":"a@b","count":3,"overcount":0}],
 ///      "probed_recipients_exact":true,
 ///      "dnsbl_hits":[{"zone":"zen.spamhaus.org","hits":4}],
+///      "dnsbl_unanswered":[{"zone":"slow.example","dnsbl_timeout":2,"dnsbl_error":0}],
 ///      "tarpit_ms":12345,"tarpitted_replies":17,
 ///      "per_hour":[{"hour":"2026-11-30T08","sessions":12,"messages":3}],
 ///      "sessions":12,"messages":3}
+///
+/// With `--since` / `--until` it also has `"since"` and `"until"` (the log's time format, or
+/// null) and `"outside_window"` (records skipped).
 ///
 /// Lists are sorted as in the text report (largest first; hours in time order). `overcount` is
 /// how much a count may be too high (0 while counting is exact).
@@ -28,6 +33,8 @@ public enum ReportJSON {
         }.joined(separator: ",") + "]"
         text += ",\"decisions_overflow\":\(summary.reasons.overflow)"
 
+        text += ",\"top_clients\":" + hitters(summary.clients, key: "client", top: top)
+        text += ",\"clients_exact\":\(summary.clients.isExact)"
         text += ",\"top_refused_clients\":" + hitters(summary.refusedClients, key: "client", top: top)
         text += ",\"refused_clients_exact\":\(summary.refusedClients.isExact)"
         text += ",\"top_probed_recipients\":" + hitters(summary.probedRecipients, key: "rcpt", top: top)
@@ -41,13 +48,20 @@ public enum ReportJSON {
             "{\"zone\":\(quoted(zone)),\"dnsbl_timeout\":\(summary.dnsblTimeouts.values[zone] ?? 0),"
                 + "\"dnsbl_error\":\(summary.dnsblErrors.values[zone] ?? 0)}"
         }.joined(separator: ",") + "]"
+
         text += ",\"tarpit_ms\":\(summary.tarpitMilliseconds),\"tarpitted_replies\":\(summary.tarpittedReplies)"
 
-        let hours = summary.hours.values.sorted { $0.key < $1.key }
+        let hours = summary.hours.values.filter(\.value.hasSessionsOrMessages).sorted { $0.key < $1.key }
         text += ",\"per_hour\":[" + hours.map {
             "{\"hour\":\(quoted($0.key)),\"sessions\":\($0.value.sessions),\"messages\":\($0.value.messages)}"
         }.joined(separator: ",") + "]"
-        text += ",\"sessions\":\(summary.sessions),\"messages\":\(summary.messages)}\n"
+        text += ",\"sessions\":\(summary.sessions),\"messages\":\(summary.messages)"
+        if !summary.window.isUnbounded {
+            func bound(_ instant: Int?) -> String { instant.map { quoted(ReportTime.format($0)) } ?? "null" }
+            text += ",\"since\":\(bound(summary.window.since)),\"until\":\(bound(summary.window.until))"
+            text += ",\"outside_window\":\(summary.outsideWindow)"
+        }
+        text += "}\n"
         return text
     }
 

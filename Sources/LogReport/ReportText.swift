@@ -20,6 +20,9 @@ public enum ReportText {
             text += summary.unreadable > summary.unreadableExamples.count ? ", ...)" : ")"
         }
         text += "\n"
+        if !summary.window.isUnbounded {
+            text += "Time window: \(summary.window.description) (UTC); \(summary.outsideWindow) records outside it skipped\n"
+        }
 
         text += "\nDecisions by reason\n"
         let reasons = summary.reasons.values.sorted { $0.value.total != $1.value.total ? $0.value.total > $1.value.total : $0.key < $1.key }
@@ -37,6 +40,7 @@ public enum ReportText {
             text += "  (\(summary.reasons.overflow) more records with reasons beyond the first \(summary.reasons.capacity))\n"
         }
 
+        text += "\nTop clients (sessions)\n" + hitters(summary.clients, column: "client", top: top)
         text += "\nTop refused clients\n" + hitters(summary.refusedClients, column: "client", top: top)
         text += "\nTop probed recipients (refused RCPT)\n" + hitters(summary.probedRecipients, column: "recipient", top: top)
 
@@ -49,7 +53,6 @@ public enum ReportText {
             for (zone, hits) in zones { rows.append(["\(hits)", zone]) }
             text += table(rows, rightAligned: [0])
         }
-
         let troubled = Set(summary.dnsblTimeouts.values.keys).union(summary.dnsblErrors.values.keys).sorted()
         if !troubled.isEmpty {
             text += "\nDNSBL lookups without an answer per zone (counted as not listed)\n"
@@ -63,7 +66,7 @@ public enum ReportText {
         text += "\nTarpit\n  \(seconds(summary.tarpitMilliseconds)) in total over \(summary.tarpittedReplies) delayed replies\n"
 
         text += "\nSessions and messages per hour (UTC)\n"
-        let hours = summary.hours.values.sorted { $0.key < $1.key }
+        let hours = summary.hours.values.filter(\.value.hasSessionsOrMessages).sorted { $0.key < $1.key }
         if hours.isEmpty {
             text += "  (none)\n"
         } else {

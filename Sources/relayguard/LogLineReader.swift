@@ -28,8 +28,9 @@ struct LogLineReader {
         }
     }
 
-    /// Reads `path` (`-` for stdin) into `summary`.
-    static func read(path: String, into summary: inout LogSummary) throws(Failure) {
+    /// Reads `path` (`-` for stdin) into `summary`; `progress`, when given, is told the number
+    /// of bytes read so far (as stored: compressed for gzip) after every chunk.
+    static func read(path: String, into summary: inout LogSummary, progress: ((Int) -> Void)? = nil) throws(Failure) {
         let descriptor: Int32
         if path == "-" {
             descriptor = 0
@@ -42,6 +43,7 @@ struct LogLineReader {
         var inflater: GzipInflater?
         var isFirstChunk = true
         var chunk = [UInt8](repeating: 0, count: chunkSize)
+        var bytesRead = 0
         while true {
             let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {
@@ -49,6 +51,8 @@ struct LogLineReader {
                 throw .cannotRead(String(cString: strerror(errno)))
             }
             if count == 0 { break }
+            bytesRead += count
+            progress?(bytesRead)
             let bytes = chunk[0..<count]
             if isFirstChunk {
                 isFirstChunk = false

@@ -21,7 +21,7 @@ let subcommands: [Subcommand] = [
         summary: "open-relay audit of any SMTP server; exit 1 when a relay attempt was accepted",
         run: AuditCommand.run),
     Subcommand(
-        name: "report", synopsis: "report [FILE ...] [--json] [--top N]",
+        name: "report", synopsis: "report [FILE ...] [--json] [--top N] [--since T] [--until T] [--html OUT]",
         summary: "summarise decision logs (stdin when no FILE)",
         run: ReportCommand.run),
     Subcommand(

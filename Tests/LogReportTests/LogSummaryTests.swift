@@ -85,10 +85,16 @@ struct LogSummaryTests {
         #expect(Self.summary.tarpittedReplies == 3)
     }
 
-    @Test("sessions and accepted messages per hour")
+    @Test("sessions, accepted messages, decisions by reason and tarpit time per hour")
     func perHour() {
-        #expect(Self.summary.hours.values == ["2026-11-30T08": HourlyCounts(sessions: 2, messages: 0),
-                                              "2026-11-30T09": HourlyCounts(sessions: 1, messages: 1)])
+        #expect(Self.summary.hours.values == [
+            "2026-11-30T08": HourlyCounts(sessions: 2, messages: 0,
+                                          decisions: ["accepted": 1, "dnsbl_listed": 1, "unknown_recipient": 1,
+                                                      "too_many_invalid_recipients": 1, "harvest_blocked": 1],
+                                          tarpitMilliseconds: 6000),
+            "2026-11-30T09": HourlyCounts(sessions: 1, messages: 1,
+                                          decisions: ["accepted": 3, "relay_denied": 1, "local_domain": 1]),
+        ])
         #expect(Self.summary.sessions == 3)
         #expect(Self.summary.messages == 1)
     }
