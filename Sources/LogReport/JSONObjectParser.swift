@@ -1,4 +1,4 @@
-/// Reads one JSON object from one line of bytes (RFC 8259), for the decision log (SPEC section 7).
+/// Reads one JSON object from one line of bytes (RFC 8259), for the decision log (relayguard(8), DECISION LOG).
 ///
 /// The log's lines are flat objects of strings, numbers and string arrays, but the parser reads
 /// any JSON value inside (nested objects and arrays up to `maxDepth`), so that a field added later

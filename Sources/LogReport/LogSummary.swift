@@ -1,4 +1,4 @@
-/// The running summary of decision logs (SPEC section 7) for `relayguard report`, built one line
+/// The running summary of decision logs (relayguard(8), DECISION LOG) for `relayguard report`, built one line
 /// at a time in bounded memory, whatever the size of the logs.
 ///
 /// What it counts:

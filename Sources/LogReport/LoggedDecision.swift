@@ -1,4 +1,4 @@
-/// The fields of one decision-log line (SPEC section 7) that the report uses.
+/// The fields of one decision-log line (relayguard(8), DECISION LOG) that the report uses.
 ///
 /// A line is a decision record when it is a JSON object with a string `ts` and a string
 /// `event`; every other field is optional, and a field of the wrong type is ignored as if absent

@@ -4,7 +4,7 @@ import Glibc
 import LogReport
 
 /// `relayguard report [FILE ...] [--json] [--top N] [--since T] [--until T] [--html OUT]`
-/// (SPEC section 2): summarises decision logs (SPEC section 7), plain or gzip-compressed (rotated
+/// (relayguard(8), COMMANDS): summarises decision logs (relayguard(8), DECISION LOG), plain or gzip-compressed (rotated
 /// `*.gz` files), or stdin when no FILE is given (`-` also means stdin).
 ///
 /// Prints decisions by reason, the top clients, refused clients and probed recipients, DNSBL

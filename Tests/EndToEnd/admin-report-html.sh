@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# admin-report-html.sh: `relayguard report --html` (SPEC section 2) on a decision log written by
+# admin-report-html.sh: `relayguard report --html` (relayguard(8), COMMANDS) on a decision log written by
 # the built relayguard in front of a real private Postfix, with real DNSBL lookups answered by
 # dnsmasq (dnsmasq-zone.sh: bl.test lists 127.0.0.2, slow.test never answers):
 #

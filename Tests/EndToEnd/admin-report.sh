@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# admin-report.sh: `relayguard report` (SPEC section 2) on decision logs (SPEC section 7).
+# admin-report.sh: `relayguard report` (relayguard(8), COMMANDS) on decision logs (relayguard(8), DECISION LOG).
 #
 #   1. The fixture log and its rotated, gzip-compressed predecessor: every printed figure
 #      (decisions by reason, top refused clients, probed recipients, DNSBL zones, tarpit time,

@@ -53,7 +53,7 @@ struct LoggedDecisionTests {
     }
 
     static let hours: [HourCase] = [
-        HourCase(name: "SPEC timestamp", ts: "2026-11-30T23:59:59.999Z", hour: "2026-11-30T23"),
+        HourCase(name: "a documented timestamp", ts: "2026-11-30T23:59:59.999Z", hour: "2026-11-30T23"),
         HourCase(name: "too short", ts: "2026-11-30T2", hour: nil),
         HourCase(name: "a space instead of T", ts: "2026-11-30 08:00:00", hour: nil),
         HourCase(name: "letters in the hour", ts: "2026-11-30Txx:00", hour: nil),
