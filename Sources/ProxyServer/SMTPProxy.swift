@@ -146,6 +146,9 @@ public final class SMTPProxy {
         log(DecisionRecord(timestamp: Timestamp(millisecondsSinceEpoch: 0), event: event, reason: reason, detail: LogText(detail)))
     }
 
+    /// The control socket's path, when it is open.
+    public var controlSocketPath: String? { controlServer?.path }
+
     /// The gauges a scrape reads now.
     var gauges: Metrics.Gauges {
         Metrics.Gauges(sessionsActive: sessions.count, tarpitSessions: sessions.values.filter(\.isTarpitting).count,

@@ -71,6 +71,8 @@ enum RunCommand {
                 // The log file was opened as root; the user must be able to open it again
                 // after logrotate (SIGHUP, SIGUSR1), so it becomes the user's file.
                 if case .file(let logPath) = policy.configuration.log { Privileges.handOver(logPath, to: user) }
+                // The control socket belongs to the service user too (mode 0660: it and its group).
+                if let socketPath = proxy.controlSocketPath { Privileges.handOver(socketPath, to: user) }
                 try Privileges.drop(to: user)
             }
             // Start-up safety check: does the backend take the identity header?

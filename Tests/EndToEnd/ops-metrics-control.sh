@@ -22,7 +22,8 @@ RG_LOG="$E2E_TMP/decisions.jsonl"
 CONTROL="$E2E_TMP/control"
 relayguard_conf "$RG_CONF" "listen=127.0.0.1:$RG_PORT" "backend=127.0.0.1:$PF_PORT" "log=$RG_LOG" \
     "metrics_listen=127.0.0.1:$METRICS_PORT" "control_socket=$CONTROL" "invalid_recipient_limit=3" \
-    "harvest_block_time=10m"
+    "harvest_block_time=10m" "user=nobody"
+chmod 0755 "$E2E_TMP"
 relayguard_start "$RG_CONF" "$RG_PORT"
 ctl() { "$RELAYGUARD" ctl --socket "$CONTROL" "$@"; }
 
@@ -79,6 +80,7 @@ note "control socket: blocks, unblock, block, stats, sessions, zones"
 ctl blocks >"$E2E_TMP/blocks" || fail "ctl blocks failed"
 grep -q '127.0.0.3' "$E2E_TMP/blocks" || fail "ctl blocks does not list 127.0.0.3: $(cat "$E2E_TMP/blocks")"
 [[ $(stat -c %a "$CONTROL") == 660 ]] || fail "the control socket's mode is $(stat -c %a "$CONTROL"), not 660"
+[[ $(stat -c %U "$CONTROL") == nobody ]] || fail "the control socket belongs to $(stat -c %U "$CONTROL"), not the service user"
 ctl unblock 127.0.0.3 | grep -qx 'unblocked 1' || fail "ctl unblock 127.0.0.3 did not lift one block"
 dialogue "unblocked: served again" --bind 127.0.0.3 <<'S'
 <220
