@@ -19,6 +19,7 @@
 #      within twice its baseline (or 1 MiB over it) within 30 s; relayguard's CPU time over the
 #      next 5 s is near zero (it does not spin on dead sessions).
 # Figures printed: relayguard's RSS and kernel TCP memory before, during and after.
+# e2e: not under sanitizers (it bounds relayguard's memory; a sanitizer's allocator changes the figure)
 set -euo pipefail
 source "$(dirname "$0")/lib-proxy.sh"
 
