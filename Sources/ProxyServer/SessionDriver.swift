@@ -216,8 +216,8 @@ final class SessionDriver {
                 connector = nil
                 backend?.close()
                 backend = nil
-            case .closeClient:
-                end()
+            case .closeClient(let abusive):
+                end(abusive: abusive)
             }
         }
         if clientRefusalLimitReached && !ended {
@@ -251,7 +251,9 @@ final class SessionDriver {
         }
     }
 
-    private func end() {
+    /// `abusive`: the session was ended for abuse (a limit reached, not SMTP): its last reply
+    /// gets a short while to leave, then the connection is reset and its unsent bytes freed.
+    private func end(abusive: Bool = false) {
         guard !ended else { return }
         ended = true
         for timer in SessionTimer.allCases { cancel(timer) }
@@ -270,12 +272,15 @@ final class SessionDriver {
         // A client that stops reading (a zero TCP window) must not keep a finished session's
         // socket, outside every limit, for ever: its last replies get a deadline to be delivered,
         // then a reset, so the kernel drops them instead of holding them for minutes.
-        client.closeWhenDelivered(within: Self.finalFlushTimeout)
+        client.closeWhenDelivered(within: abusive ? Self.abusiveFlushTimeout : Self.finalFlushTimeout)
         proxy.sessionEnded(self)
     }
 
     /// How long the last replies of a finished session may take to leave.
     static let finalFlushTimeout: Duration = .seconds(30)
+    /// The same for a session ended for abuse: a client that reads gets its 421 in time; one
+    /// that does not holds nothing for long.
+    static let abusiveFlushTimeout: Duration = .seconds(2)
 
     private func cancel(_ timer: SessionTimer) {
         if let handle = handle(timer) {
