@@ -196,9 +196,6 @@ public final class SMTPProxy {
 
     public func flushLog() { logWriter.flush() }
 
-    /// The DNSBL sites whose lookups the metrics count by zone.
-    var configurationForMetrics: Configuration { configuration }
-
     func blockHarvester(_ client: IPAddress) {
         harvestDefence.block(client, now: loop.now())
     }

@@ -112,7 +112,7 @@ final class SessionDriver {
     func dnsblResolved(_ result: DNSBLResult) {
         dnsblCheck = nil
         guard !ended else { return }
-        proxy.metrics.count(result, sites: proxy.configurationForMetrics.dnsblSites)
+        proxy.metrics.count(result, sites: proxy.configuration.dnsblSites)
         perform(machine.dnsblResolved(result))
         if !ended, let (address, timeout) = deferredBackend {
             deferredBackend = nil

@@ -180,7 +180,9 @@ extension SessionMachine {
 
     /// Bytes to the backend for a reply now awaited: the reply timer starts with the first.
     mutating func send(_ line: [UInt8]) -> [SessionAction] {
-        let firstAwaited = pending.filter(\.isAwaitingBackend).count == 1
+        // The reply just queued is the only one awaited (stops at the first earlier one found,
+        // rather than counting the whole queue for every forwarded command).
+        let firstAwaited = !pending.dropLast().contains(where: \.isAwaitingBackend)
         var actions: [SessionAction] = [.sendToBackend(line)]
         if firstAwaited { actions.append(.setTimer(.backendReply, settings.commandTimeout)) }
         return actions
